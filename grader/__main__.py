@@ -1,0 +1,136 @@
+"""`python -m grader`: grade the topic modules, topic by topic, in manifest order.
+
+    python -m grader                      grade exercises/, every topic
+    python -m grader TOPIC [TOPIC ...]    only those topics
+    python -m grader --solutions          grade solutions/ instead
+    python -m grader --submission DIR     grade a student's exercises/ folder (or repo root)
+    python -m grader --json PATH          also write the results as JSON
+    python -m grader --list               the topics, in order, with points
+    python -m grader --hint TOPIC         reveal the next hint for TOPIC
+
+Exit codes are in grader/exitcodes.py.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import traceback
+from pathlib import Path
+
+from grader import exitcodes, hints, manifest, procs, report, runner, target
+from grader.results import Run, TopicResult
+
+
+def main_parser(prog: str | None = None) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=prog or "python -m grader",
+        description="Grade the exercises: each topic's hidden tests run on real sockets, "
+        "threads and processes, with time limits, and every test is scored.",
+    )
+    parser.add_argument("topics", nargs="*", metavar="TOPIC", help="topics to grade (default: all)")
+    which = parser.add_mutually_exclusive_group()
+    which.add_argument("--solutions", action="store_true", help="grade solutions/ instead of exercises/")
+    which.add_argument("--submission", metavar="DIR", help="grade the topic modules in DIR "
+                       "(a student's exercises/ folder, or a repository that contains one)")
+    parser.add_argument("--json", metavar="PATH", help="write the results as JSON to PATH")
+    parser.add_argument("--list", action="store_true", help="list the topics in order, with points")
+    parser.add_argument("--hint", metavar="TOPIC", help="reveal the next hint for TOPIC")
+    parser.add_argument("-v", "--verbose", action="store_true",
+                        help="show every failing test's message and pytest's own output")
+    return parser
+
+
+def main(argv: list[str] | None = None, prog: str | None = None) -> int:
+    try:
+        args = main_parser(prog).parse_args(argv)
+    except SystemExit as exc:  # argparse: 2 for bad usage, 0 for --help
+        return exitcodes.USAGE if exc.code else exitcodes.FULL_MARKS
+    out = sys.stdout
+    if hasattr(out, "reconfigure"):
+        out.reconfigure(errors="replace")
+    style = report.Style(out)
+    try:
+        course = manifest.load()
+    except manifest.ManifestError as exc:
+        print(f"grader failed: {exc}", file=sys.stderr)
+        return exitcodes.GRADER_FAILED
+
+    unknown = [t for t in args.topics + ([args.hint] if args.hint else []) if t not in course.ids]
+    if unknown:
+        print(f"unknown topic {', '.join(unknown)}; the topics are: {', '.join(course.ids)}", file=sys.stderr)
+        return exitcodes.USAGE
+    if args.list:
+        for topic in course.topics:
+            print(f"{topic.number:>2}. {topic.id:<16} {report.fmt_points(topic.points):>4} points  "
+                  f"{topic.title}  (notes {topic.seed})")
+        print(f"    {'total':<16} {report.fmt_points(course.max_score):>4} points")
+        return exitcodes.FULL_MARKS
+    if args.hint:
+        print("\n".join(hints.reveal(course.get(args.hint))))
+        return exitcodes.FULL_MARKS
+
+    if args.submission:
+        if not Path(args.submission).is_dir():
+            print(f"--submission {args.submission}: no such folder", file=sys.stderr)
+            return exitcodes.USAGE
+        folder = target.resolve(args.submission)
+    else:
+        folder = target.resolve("solutions" if args.solutions else "exercises")
+    topics = [course.get(t) for t in args.topics] if args.topics else list(course.topics)
+
+    try:
+        return _grade(course, topics, folder, args, style, out)
+    except KeyboardInterrupt:
+        print("\ninterrupted", file=sys.stderr)
+        return exitcodes.NOT_FULL
+    except BrokenPipeError:  # the reader went away (`| head`): not an error of ours
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # as the Python docs advise
+        return exitcodes.NOT_FULL
+    except Exception:  # the grader's own bug: say so, never blame the student
+        print("grader failed (this is a bug in the grader, not in your code):", file=sys.stderr)
+        traceback.print_exc()
+        return exitcodes.GRADER_FAILED
+
+
+def _grade(course, topics, folder, args, style, out) -> int:
+    procs.become_subreaper()
+    try:
+        shown = folder.relative_to(manifest.COURSE)
+    except ValueError:
+        shown = folder
+    print(f"Grading {shown} ({len(topics)} topic{'s' if len(topics) != 1 else ''})", file=out, flush=True)
+    run = Run(target=str(folder))
+    broken = False
+    for number, topic in enumerate(topics, start=1):
+        try:
+            result = runner.grade(topic, folder, verbose=args.verbose)
+        except runner.GraderError as exc:
+            result = TopicResult(topic.id, topic.title, topic.points, problem=str(exc))
+            broken = True
+        run.topics.append(result)
+        print(report.progress_line(number, len(topics), result, style), file=out, flush=True)
+        if args.verbose and result.output.strip():
+            print(result.output.rstrip(), file=out)
+    if args.json:  # first: the results are safe whatever happens to the terminal
+        run.write_json(args.json)
+    print(file=out)
+    print("\n".join(report.table(run, style)), file=out)
+    if args.verbose:
+        for topic in run.topics:
+            lines = report.failures(topic, everything=True)
+            if lines:
+                print(f"\n{topic.id}:", file=out)
+                print("\n".join(lines), file=out)
+    print(file=out)
+    print("\n".join(report.next_steps(run, course, style, hints.seen())), file=out)
+    if broken:
+        for topic in run.topics:
+            if topic.problem:
+                print(f"\ngrader failed on {topic.id}: {topic.problem}", file=sys.stderr)
+        return exitcodes.GRADER_FAILED
+    return exitcodes.FULL_MARKS if run.full_marks else exitcodes.NOT_FULL
+
+
+if __name__ == "__main__":
+    sys.exit(main())

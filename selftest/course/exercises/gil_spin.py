@@ -1,0 +1,3 @@
+def work():
+    while True:
+        pass

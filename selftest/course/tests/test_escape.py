@@ -1,0 +1,5 @@
+TOPIC = "escape"
+
+
+def test_escapes(mod):
+    assert mod.work() == 1

@@ -1,0 +1,9 @@
+TOPIC = "thread_spin"
+
+
+def test_spins(mod):
+    mod.work()
+
+
+def test_after(mod):
+    assert mod.work

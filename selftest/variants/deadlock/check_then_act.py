@@ -1,0 +1,63 @@
+"""Variant: withdraw() checks the balance before taking the lock.
+
+Bug: withdraw() checks the balance, then takes the lock to subtract, so two threads can both pass the check and overdraw the account.
+Caught by: test_concurrent_withdrawals_never_overdraw
+"""
+from __future__ import annotations
+
+import itertools
+import threading
+
+_numbers = itertools.count(1)  # account numbers: unique, increasing
+
+
+class Account:
+    def __init__(self, name, balance=0):
+        self.name = name
+        self.balance = balance
+        self.number = next(_numbers)
+        # Reentrant: transfer() holds it, then withdraw()/deposit() take it again.
+        self.lock = threading.RLock()
+
+    def deposit(self, amount):
+        if amount <= 0:
+            raise ValueError(f"deposit amount must be positive, got {amount!r}")
+        with self.lock:  # the whole read-modify-write under the lock
+            self.balance = self.balance + amount
+
+    def withdraw(self, amount):
+        if amount <= 0:
+            raise ValueError(f"withdraw amount must be positive, got {amount!r}")
+        if self.balance < amount:  # BUG: checked outside the lock
+            raise ValueError(f"{self.name} has {self.balance}, cannot withdraw {amount}")
+        with self.lock:
+            self.balance = self.balance - amount
+
+    def __repr__(self):
+        return f"Account({self.name!r}, balance={self.balance}, number={self.number})"
+
+
+def transfer(source, dest, amount):
+    """Move `amount` from source to dest atomically; ValueError changes nothing."""
+    if source is dest:
+        raise ValueError(f"cannot transfer from {source.name} to itself")
+    # One global order for every pair of locks: by account number.
+    first, second = sorted((source, dest), key=lambda account: account.number)
+    with first.lock, second.lock:
+        source.withdraw(amount)  # may raise ValueError: nothing has changed yet
+        dest.deposit(amount)     # cannot fail: withdraw() already checked amount
+
+
+if __name__ == "__main__":
+    alice, bob = Account("alice", 10_000), Account("bob", 10_000)
+
+    def shuffle(src, dst):
+        for _ in range(2_000):  # 4 threads: never more than 4000 out of one account
+            transfer(src, dst, 1)
+
+    threads = [threading.Thread(target=shuffle, args=pair) for pair in [(alice, bob), (bob, alice)] * 2]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    print(alice, bob, "total", alice.balance + bob.balance)

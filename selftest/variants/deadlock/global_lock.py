@@ -1,0 +1,62 @@
+"""Variant: one module-level lock guards every transfer.
+
+Bug: transfer() holds one global lock instead of the two accounts' locks, so unrelated transfers wait for each other and the accounts' own locks are free mid-transfer.
+Caught by: test_unrelated_transfers_run_concurrently, test_transfer_holds_both_locks_throughout
+"""
+from __future__ import annotations
+
+import itertools
+import threading
+
+_numbers = itertools.count(1)  # account numbers: unique, increasing
+_bank_lock = threading.Lock()  # BUG: one lock for the whole bank
+
+
+class Account:
+    def __init__(self, name, balance=0):
+        self.name = name
+        self.balance = balance
+        self.number = next(_numbers)
+        # Reentrant: transfer() holds it, then withdraw()/deposit() take it again.
+        self.lock = threading.RLock()
+
+    def deposit(self, amount):
+        if amount <= 0:
+            raise ValueError(f"deposit amount must be positive, got {amount!r}")
+        with self.lock:  # the whole read-modify-write under the lock
+            self.balance = self.balance + amount
+
+    def withdraw(self, amount):
+        if amount <= 0:
+            raise ValueError(f"withdraw amount must be positive, got {amount!r}")
+        with self.lock:  # check and act under one acquisition
+            if self.balance < amount:
+                raise ValueError(f"{self.name} has {self.balance}, cannot withdraw {amount}")
+            self.balance = self.balance - amount
+
+    def __repr__(self):
+        return f"Account({self.name!r}, balance={self.balance}, number={self.number})"
+
+
+def transfer(source, dest, amount):
+    """Move `amount` from source to dest atomically; ValueError changes nothing."""
+    if source is dest:
+        raise ValueError(f"cannot transfer from {source.name} to itself")
+    with _bank_lock:  # BUG: serialises every transfer
+        source.withdraw(amount)  # may raise ValueError: nothing has changed yet
+        dest.deposit(amount)     # cannot fail: withdraw() already checked amount
+
+
+if __name__ == "__main__":
+    alice, bob = Account("alice", 10_000), Account("bob", 10_000)
+
+    def shuffle(src, dst):
+        for _ in range(2_000):  # 4 threads: never more than 4000 out of one account
+            transfer(src, dst, 1)
+
+    threads = [threading.Thread(target=shuffle, args=pair) for pair in [(alice, bob), (bob, alice)] * 2]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    print(alice, bob, "total", alice.balance + bob.balance)
