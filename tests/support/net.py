@@ -4,6 +4,8 @@
     tcp_pair()           two connected TCP sockets (a real connection, not socketpair)
     fragmenting(sock)    the same connection, but recv() hands out at most k bytes
                          at a time: legal TCP behaviour that loopback rarely shows
+    split_reads(k)       the same for every socket created inside the block,
+                         including the ones the student's code creates itself
     connect(port)        a client socket with a timeout, so a silent server fails
                          the test instead of hanging it
     LineClient           a client of a line protocol, reading with a deadline
@@ -79,6 +81,26 @@ def fragmenting(sock: socket.socket, k: int | None = None, seed: int = 0, high: 
     frag.sizes = chunk_sizes(k, seed, high)
     frag.settimeout(timeout)
     return frag
+
+
+@contextlib.contextmanager
+def split_reads(k: int | None = None, seed: int = 0, high: int = 4096):
+    """Inside the block, every new socket.socket (and every accepted one) is a
+    FragmentingSocket: recv() and recv_into() return at most k bytes (or seeded
+    random sizes). socket.create_connection() and accept() build their sockets
+    through the module-level name, so they are covered too."""
+    sizes = chunk_sizes(k, seed, high)
+
+    class Splitting(FragmentingSocket):
+        pass
+
+    Splitting.sizes = sizes
+    original = socket.socket
+    socket.socket = Splitting
+    try:
+        yield
+    finally:
+        socket.socket = original
 
 
 def connect(port: int, timeout: float = BOUND) -> socket.socket:
