@@ -16,6 +16,7 @@ import argparse
 import os
 import sys
 import traceback
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from grader import exitcodes, hints, manifest, procs, report, runner, target
@@ -36,6 +37,8 @@ def main_parser(prog: str | None = None) -> argparse.ArgumentParser:
     parser.add_argument("--json", metavar="PATH", help="write the results as JSON to PATH")
     parser.add_argument("--list", action="store_true", help="list the topics in order, with points")
     parser.add_argument("--hint", metavar="TOPIC", help="reveal the next hint for TOPIC")
+    parser.add_argument("-j", "--jobs", type=int, default=1, metavar="N",
+                        help="grade up to N topics at the same time (default 1)")
     parser.add_argument("-v", "--verbose", action="store_true",
                         help="show every failing test's message and pytest's own output")
     return parser
@@ -101,17 +104,23 @@ def _grade(course, topics, folder, args, style, out) -> int:
         shown = folder
     print(f"Grading {shown} ({len(topics)} topic{'s' if len(topics) != 1 else ''})", file=out, flush=True)
     run = Run(target=str(folder))
-    broken = False
-    for number, topic in enumerate(topics, start=1):
+
+    def one(topic):
         try:
-            result = runner.grade(topic, folder, verbose=args.verbose)
+            return runner.grade(topic, folder, verbose=args.verbose)
         except runner.GraderError as exc:
-            result = TopicResult(topic.id, topic.title, topic.points, problem=str(exc))
-            broken = True
-        run.topics.append(result)
-        print(report.progress_line(number, len(topics), result, style), file=out, flush=True)
-        if args.verbose and result.output.strip():
-            print(result.output.rstrip(), file=out)
+            return TopicResult(topic.id, topic.title, topic.points, problem=str(exc))
+
+    # Topics may run in parallel; their lines still come out in manifest order.
+    with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
+        futures = [pool.submit(one, topic) for topic in topics]
+        for number, future in enumerate(futures, start=1):
+            result = future.result()
+            run.topics.append(result)
+            print(report.progress_line(number, len(topics), result, style), file=out, flush=True)
+            if args.verbose and result.output.strip():
+                print(result.output.rstrip(), file=out)
+    broken = any(t.problem for t in run.topics)
     if args.json:  # first: the results are safe whatever happens to the terminal
         run.write_json(args.json)
     print(file=out)

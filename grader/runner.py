@@ -25,6 +25,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,6 +37,11 @@ from grader.results import TestResult, TopicResult, Verdict
 STARTUP = 60.0          # seconds for pytest to start and collect, even on a loaded machine
 STACKS_WAIT = 1.0       # seconds to wait for faulthandler's dump before killing
 OUTPUT_CAP = 64 * 1024  # bytes of the child's own output kept for -v and for grader errors
+
+
+# Suites running right now (topics may be graded in parallel): never reaped as strays.
+_live: set[int] = set()
+_live_lock = threading.Lock()
 
 
 class GraderError(Exception):
@@ -101,11 +107,12 @@ class Child:
             # -v shows pytest's own report, captured output included (capped by _tail)
             *(["--tb=short", "--show-capture=all"] if verbose else ["--tb=no", "--show-capture=no"]),
         ]
-        with open(self.out_path, "wb") as out:
+        with open(self.out_path, "wb") as out, _live_lock:
             self.proc = subprocess.Popen(
                 cmd, cwd=self.workdir, env=env, stdin=subprocess.DEVNULL, stdout=out,
                 stderr=subprocess.STDOUT, pass_fds=(write_fd,), start_new_session=True,
             )
+            _live.add(self.proc.pid)
         os.close(write_fd)
 
     def watch(self, wall_deadline: float) -> Attempt:
@@ -149,6 +156,8 @@ class Child:
             procs.kill_group(self.proc.pid)
             if self.proc.poll() is None:
                 self.proc.wait()
+            with _live_lock:
+                _live.discard(self.proc.pid)
             att.returncode = self.proc.returncode
             os.close(self.read_fd)
             att.output = self._tail(self.out_path)
@@ -286,7 +295,8 @@ def grade(topic: Topic, folder: Path, verbose: bool = False) -> TopicResult:
     while True:
         child = Child(topic, folder, [str(COURSE / n) for n in pending] if pending else None, verbose)
         att = child.watch(wall_deadline)
-        procs.reap_new_children(before)
+        with _live_lock:
+            procs.reap_new_children(before, keep=_live)
         outputs.append(att.output)
         if not order:
             order = att.collected
