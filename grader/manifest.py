@@ -41,6 +41,7 @@ class Topic:
     hints: tuple[str, ...]
     weights: dict[str, float] = field(default_factory=dict)
     number: int = 0  # 1-based position in the course
+    requires: tuple[str, ...] = ()  # optional packages; missing -> topic left out of the maximum
 
     @property
     def suite(self) -> Path:
@@ -146,6 +147,7 @@ def load(path: Path = MANIFEST) -> Manifest:
                 hints=tuple(hints),
                 weights={k: float(v) for k, v in weights.items()},
                 number=number,
+                requires=tuple(raw.get("requires", ())),
             )
         )
     if not topics:

@@ -35,7 +35,8 @@ def _status_words(topic: TopicResult) -> str:
 
 
 def _color_of(topic: TopicResult) -> str:
-    return {"passed": "green", "not_started": "dim"}.get(topic.status, "red" if topic.passed == 0 else "yellow")
+    return {"passed": "green", "not_started": "dim", "unavailable": "dim"}.get(
+        topic.status, "red" if topic.passed == 0 else "yellow")
 
 
 def fmt_points(x: float) -> str:
@@ -59,7 +60,7 @@ def table(run: Run, style: Style) -> list[str]:
     lines = [style(head, "bold"), "-" * WIDTH]
     for topic in run.topics:
         first = topic.first_failure
-        note = topic.problem and "grader error: " + topic.problem or (
+        note = (topic.problem and "grader error: " + topic.problem) or topic.unavailable or (
             f"{first.name}: {first.message}" if first else "")
         points = f"{fmt_points(topic.score)}/{fmt_points(topic.max_score)}"
         verdict = style(f"{_status_words(topic):<12}", _color_of(topic))
@@ -86,9 +87,10 @@ def failures(topic: TopicResult, everything: bool) -> list[str]:
 
 
 def next_steps(run: Run, course: Manifest, style: Style, hints_seen: dict) -> list[str]:
-    todo = [t for t in run.topics if t.status != "passed"]
+    todo = [t for t in run.topics if t.status not in ("passed", "unavailable")]
+    skipped = [f"  {t.id}: {t.unavailable}" for t in run.topics if t.unavailable]
     if not todo:
-        return [style("Every graded topic is at full marks. Well done!", "green")]
+        return [style("Every graded topic is at full marks. Well done!", "green")] + skipped
     topic = todo[0]
     info = course.get(topic.id)
     seen = hints_seen.get(topic.id, 0)

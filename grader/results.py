@@ -61,6 +61,7 @@ class TopicResult:
     duration: float = 0.0
     problem: str = ""  # set when the grader itself could not grade the topic
     output: str = ""   # the child's own output (capped), shown with -v; not in the JSON
+    unavailable: str = ""  # why the topic was not graded (an optional extra is missing)
 
     @property
     def score(self) -> float:
@@ -78,6 +79,8 @@ class TopicResult:
     def status(self) -> str:
         if self.problem:
             return "grader_error"
+        if self.unavailable:
+            return "unavailable"
         if self.tests and all(t.status is Verdict.PASSED for t in self.tests):
             return "passed"
         if not self.tests or all(t.status is Verdict.NOT_STARTED for t in self.tests):
@@ -94,6 +97,7 @@ class TopicResult:
             "passed": self.passed,
             "duration": round(self.duration, 3),
             "problem": self.problem,
+            "unavailable": self.unavailable,
             "tests": [t.to_json() for t in self.tests],
         }
 
@@ -113,7 +117,7 @@ class Run:
 
     @property
     def full_marks(self) -> bool:
-        return all(t.status == "passed" for t in self.topics)
+        return all(t.status in ("passed", "unavailable") for t in self.topics)
 
     def to_json(self) -> dict:
         return {

@@ -285,6 +285,13 @@ def grade(topic: Topic, folder: Path, verbose: bool = False) -> TopicResult:
     Raises GraderError only when the suite itself cannot start.
     """
     started = time.monotonic()
+    missing = missing_requirements(topic)
+    if missing:
+        return TopicResult(
+            topic.id, topic.title, 0.0, duration=time.monotonic() - started,
+            unavailable=(f"needs {', '.join(missing)}, which is not installed: "
+                         f"`python -m pip install -e \".[green]\"` adds it. Until then this topic "
+                         "is left out of your maximum score."))
     wall_deadline = started + topic.wall_limit
     result = TopicResult(topic.id, topic.title, topic.points)
     order: list[dict] = []
@@ -345,6 +352,20 @@ def grade(topic: Topic, folder: Path, verbose: bool = False) -> TopicResult:
     result.duration = time.monotonic() - started
     result.output = "\n".join(o for o in outputs if o)
     return result
+
+
+def missing_requirements(topic: Topic) -> list[str]:
+    """The topic's optional modules that the graded interpreter cannot import.
+
+    Checked in a separate interpreter, so nothing (gevent!) is imported here.
+    """
+    missing = []
+    for module in topic.requires:
+        proc = subprocess.run([sys.executable, "-c", f"import {module}"], capture_output=True,
+                              stdin=subprocess.DEVNULL, timeout=STARTUP)
+        if proc.returncode != 0:
+            missing.append(module)
+    return missing
 
 
 def _score(topic: Topic, result: TopicResult) -> None:

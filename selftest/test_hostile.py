@@ -121,7 +121,7 @@ def test_other_topics_keep_their_scores(tmp_path):
         (ROOT / "solutions" / "framing.py").read_text(encoding="utf-8") + "\ndef broken(:\n",
         encoding="utf-8")
     shutil.copy(VARIANTS / "deadlock" / "naive_lock_order.py", submission / "deadlock.py")
-    run = grade("--submission", str(submission), tmp=tmp_path)
+    run = grade("tcp_server", "framing", "deadlock", "--submission", str(submission), tmp=tmp_path)
     topics = {t["id"]: t for t in run["topics"]}
     assert topics["tcp_server"]["score"] == topics["tcp_server"]["max_score"]
     framing = topics["framing"]["tests"]
@@ -133,3 +133,11 @@ def test_other_topics_keep_their_scores(tmp_path):
     assert "Account(" in message and ".lock" in message and "deadlock.py:" in message
     assert run["exit_code"] == 1
     assert run["elapsed"] < 120
+
+
+def test_missing_optional_extra_leaves_the_topic_out(gallery):
+    topic = next(t for t in gallery["topics"] if t["id"] == "needs_extra")
+    assert topic["status"] == "unavailable"
+    assert topic["max_score"] == 0 and topic["tests"] == []
+    assert 'pip install -e ".[green]"' in topic["unavailable"]
+    assert gallery["max_score"] == 14  # the 8 other topics' points, not 19

@@ -9,7 +9,7 @@ TOPIC = {"id": str, "title": str, "score": NUMBER, "max_score": NUMBER, "status"
          "passed": int, "duration": NUMBER, "tests": list}
 TEST = {"name": str, "status": str, "score": NUMBER, "max_score": NUMBER, "message": str,
         "duration": NUMBER, "kind": str}
-TOPIC_STATUSES = {v.value for v in Verdict} | {"grader_error"}
+TOPIC_STATUSES = {v.value for v in Verdict} | {"grader_error", "unavailable"}
 
 
 def _check(obj, schema, where):

@@ -1,0 +1,5 @@
+TOPIC = "needs_extra"
+
+
+def test_works(mod):
+    assert mod.work() == 1
