@@ -19,7 +19,8 @@ import traceback
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from grader import exitcodes, hints, manifest, procs, report, runner, target
+from grader import (classroom, exitcodes, formats, hints, integrity, manifest, procs, report,
+                    runner, target)
 from grader.results import Run, TopicResult
 
 
@@ -35,6 +36,11 @@ def main_parser(prog: str | None = None) -> argparse.ArgumentParser:
     which.add_argument("--submission", metavar="DIR", help="grade the topic modules in DIR "
                        "(a student's exercises/ folder, or a repository that contains one)")
     parser.add_argument("--json", metavar="PATH", help="write the results as JSON to PATH")
+    parser.add_argument("--junit", metavar="PATH", help="also write JUnit XML to PATH")
+    parser.add_argument("--gradescope", metavar="PATH", help="also write Gradescope's results.json to PATH")
+    parser.add_argument("--classroom", action="store_true",
+                        help="write GitHub Classroom reporter outputs to $GITHUB_OUTPUT (else stdout) "
+                        "and exit 0 whatever the score: the reporter step sets the verdict")
     parser.add_argument("--list", action="store_true", help="list the topics in order, with points")
     parser.add_argument("--hint", metavar="TOPIC", help="reveal the next hint for TOPIC")
     parser.add_argument("-j", "--jobs", type=int, default=1, metavar="N",
@@ -81,6 +87,11 @@ def main(argv: list[str] | None = None, prog: str | None = None) -> int:
     else:
         folder = target.resolve("solutions" if args.solutions else "exercises")
     topics = [course.get(t) for t in args.topics] if args.topics else list(course.topics)
+    if not (manifest.COURSE / "tests").is_dir():
+        print("The tests are not in this repository: your instructor keeps them hidden and "
+              "GitHub Classroom grades every push you make. Its report is in the Actions tab.",
+              file=sys.stderr)
+        return exitcodes.USAGE
 
     try:
         return _grade(course, topics, folder, args, style, out)
@@ -121,8 +132,17 @@ def _grade(course, topics, folder, args, style, out) -> int:
             if args.verbose and result.output.strip():
                 print(result.output.rstrip(), file=out)
     broken = any(t.problem for t in run.topics)
-    if args.json:  # first: the results are safe whatever happens to the terminal
+    # First: the results are safe whatever happens to the terminal.
+    if args.json:
         run.write_json(args.json)
+    if args.junit:
+        formats.junit(run, args.junit)
+    if args.gradescope:
+        formats.gradescope(run, args.gradescope)
+    if args.classroom:
+        classroom.write_outputs(run, os.environ.get("GITHUB_OUTPUT"))
+        for change in integrity.changes():  # shown in the Actions log, for the instructor
+            print(f"::warning title=Grader files changed::{change} (compared with the template)")
     print(file=out)
     print("\n".join(report.table(run, style)), file=out)
     if args.verbose:
@@ -138,6 +158,8 @@ def _grade(course, topics, folder, args, style, out) -> int:
             if topic.problem:
                 print(f"\ngrader failed on {topic.id}: {topic.problem}", file=sys.stderr)
         return exitcodes.GRADER_FAILED
+    if args.classroom:
+        return exitcodes.FULL_MARKS
     return exitcodes.FULL_MARKS if run.full_marks else exitcodes.NOT_FULL
 
 

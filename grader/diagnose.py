@@ -53,7 +53,8 @@ def _chain(exc: BaseException):
             continue
         seen.add(id(exc))
         yield exc
-        stack.append(exc.__context__)
+        if not exc.__suppress_context__:  # `raise ... from None` hides the context on purpose
+            stack.append(exc.__context__)
         stack.append(exc.__cause__)
         stack.extend(reversed(getattr(exc, "exceptions", None) or ()))
 
@@ -78,11 +79,24 @@ def classify(exc: BaseException, phase: str = "call") -> tuple[Verdict, str, str
     """(verdict, kind, message) for the exception that failed a test."""
     chain = list(_chain(exc))
     findings = locktrack.reports()
+    deadlocks = [f for f in findings if f.deadlock]
     for e in chain:
-        if isinstance(e, locktrack.DeadlockError) or findings:
-            text = "\n".join(f.text for f in findings) or str(e)
-            kind = findings[0].kind if findings else "deadlock"
+        if isinstance(e, locktrack.DeadlockError) or deadlocks:
+            text = "\n".join(f.text for f in deadlocks + [f for f in findings if not f.deadlock]) or str(e)
+            kind = deadlocks[0].kind if deadlocks else "deadlock"
             return Verdict.DEADLOCK, kind, cap(text)
+    verdict, kind, message = _classify(chain, exc, phase)
+    misuses = [f for f in findings if not f.deadlock]
+    if misuses and verdict is not Verdict.NOT_STARTED:
+        # A misuse of a Condition or Semaphore (locktrack) is the cause to fix first.
+        text = "\n".join(f.text for f in misuses)
+        if not any(isinstance(e, locktrack.MisuseError) for e in chain):
+            text += f"\nWhat the test saw ({verdict.words}): {message}"
+        return Verdict.FAILED, misuses[0].kind, cap(text)
+    return verdict, kind, message
+
+
+def _classify(chain, exc, phase) -> tuple[Verdict, str, str]:
     for e in chain:
         if isinstance(e, GraderTimeout):
             return Verdict.TIMEOUT, getattr(e, "kind", "timeout"), cap(str(e))
@@ -237,7 +251,7 @@ def describe_hang(seconds: float, main_frame, cpu_before: dict, cpu_total: float
             kinds.append("waiting")
             lines.append(f"{label} is waiting at {text}")
     waits = locktrack.waits()
-    findings = locktrack.reports()
+    findings = [f for f in locktrack.reports() if f.deadlock]  # misuses: see classify()
     if findings:
         return Verdict.DEADLOCK, findings[0].kind, cap("\n".join(f.text for f in findings))
     head = f"The test did not finish within {seconds:.0f} s."

@@ -135,6 +135,8 @@ def load(path: Path = MANIFEST) -> Manifest:
         timeout = float(raw.get("timeout", default_timeout))
         if points <= 0 or timeout <= 0:
             raise ManifestError(f"{path.name}: {where}: points and timeout must be positive")
+        if points * 64 != int(points * 64):
+            raise ManifestError(f"{path.name}: {where}: points must be a multiple of 1/64")
         topics.append(
             Topic(
                 id=topic_id,

@@ -46,8 +46,7 @@ class TestResult:
     def to_json(self) -> dict:
         data = asdict(self)
         data["status"] = self.status.value
-        data["score"] = round(self.score, 4)
-        data["max_score"] = round(self.max_score, 4)
+        # Scores are exact multiples of 1/64 (grader/runner.py: apportion): no rounding.
         data["duration"] = round(self.duration, 3)
         return data
 
@@ -91,8 +90,8 @@ class TopicResult:
         return {
             "id": self.id,
             "title": self.title,
-            "score": round(self.score, 4),
-            "max_score": round(self.max_score, 4),
+            "score": self.score,
+            "max_score": self.max_score,
             "status": self.status,
             "passed": self.passed,
             "duration": round(self.duration, 3),
@@ -123,8 +122,8 @@ class Run:
         return {
             "version": SCHEMA_VERSION,
             "target": self.target,
-            "score": round(self.score, 4),
-            "max_score": round(self.max_score, 4),
+            "score": self.score,
+            "max_score": self.max_score,
             "topics": [t.to_json() for t in self.topics],
         }
 

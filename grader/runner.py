@@ -368,8 +368,31 @@ def missing_requirements(topic: Topic) -> list[str]:
     return missing
 
 
+SCORE_UNIT = 64  # test scores are whole multiples of 1/64 of a point
+
+
+def apportion(points: float, weights: list[float]) -> list[float]:
+    """Split `points` over tests in proportion to `weights`, exactly.
+
+    Each share is a whole number of 1/64 points (largest remainder), so the
+    shares add up to `points` exactly in binary floating point: Python's sum,
+    the JSON file and GitHub Classroom's reporter (JavaScript) all agree to the
+    last digit, whatever the weights.
+    """
+    units = round(points * SCORE_UNIT)
+    total = sum(weights)
+    if not weights or total <= 0:
+        return [0.0] * len(weights)
+    raw = [units * w / total for w in weights]
+    shares = [int(r) for r in raw]
+    by_remainder = sorted(range(len(raw)), key=lambda i: (shares[i] - raw[i], i))
+    for i in by_remainder[: units - sum(shares)]:
+        shares[i] += 1
+    return [share / SCORE_UNIT for share in shares]
+
+
 def _score(topic: Topic, result: TopicResult) -> None:
-    total = sum(topic.weight(t.name) for t in result.tests)
-    for t in result.tests:
-        t.max_score = topic.points * topic.weight(t.name) / total if total else 0.0
-        t.score = t.max_score if t.status is Verdict.PASSED else 0.0
+    shares = apportion(topic.points, [topic.weight(t.name) for t in result.tests])
+    for t, share in zip(result.tests, shares):
+        t.max_score = share
+        t.score = share if t.status is Verdict.PASSED else 0.0

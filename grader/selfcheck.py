@@ -23,7 +23,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from grader import manifest
+from grader import classroom, integrity, manifest
 from grader.manifest import COURSE  # the course checked: this repo, unless GRADER_COURSE
 
 README = COURSE / "README.md"
@@ -90,9 +90,12 @@ def static_problems() -> list[str]:
         return [str(exc)]
     problems = []
     ids = set(course.ids)
+    template = not (COURSE / "solutions").is_dir()  # a student template: no solutions, maybe no tests
+    hidden = template and not (COURSE / "tests").is_dir()
     for t in course.topics:
         stub, sol, suite = t.exercise(), t.solution, t.suite
-        missing = [p.relative_to(COURSE).as_posix() for p in (stub, sol, suite) if not p.exists()]
+        needed = [stub] + ([] if template else [sol]) + ([] if hidden else [suite])
+        missing = [p.relative_to(COURSE).as_posix() for p in needed if not p.exists()]
         if missing:
             problems.append(f"{t.id}: missing {', '.join(missing)}")
             continue
@@ -103,6 +106,10 @@ def static_problems() -> list[str]:
             problems.append(f"{t.id}: exercises/{t.id}.py never raises NotImplementedError")
         if not (ast.get_docstring(_tree(stub)) or "").strip():
             problems.append(f"{t.id}: exercises/{t.id}.py has no module docstring")
+        if template:
+            if not hidden and not re.search(rf"^TOPIC\s*=\s*['\"]{t.id}['\"]", suite.read_text(encoding="utf-8"), re.M):
+                problems.append(f"{t.id}: tests/test_{t.id}.py does not declare TOPIC = \"{t.id}\"")
+            continue
         stub_api, sol_api = public_api(stub), public_api(sol)
         if stub_api != sol_api:
             problems.append(f"{t.id}: the solution's API differs from the stub's: "
@@ -123,6 +130,12 @@ def static_problems() -> list[str]:
             for name in caught:
                 if name not in names:
                     problems.append(f"{rel}: 'Caught by' names {name}, which tests/test_{t.id}.py lacks")
+    for change in integrity.changes():
+        problems.append(f"{change} (compared with grader/template.sha256)")
+    stale = classroom.workflow(course, hidden_tests=hidden)
+    workflow = COURSE / ".github" / "workflows" / "classroom.yml"
+    if not workflow.exists() or workflow.read_text(encoding="utf-8") != stale:
+        problems.append("the Classroom workflow is stale: run `python -m grader.classroom`")
     for folder, pattern, to_id in (
         (COURSE / "exercises", "*.py", lambda p: p.stem),
         (COURSE / "solutions", "*.py", lambda p: p.stem),

@@ -5,8 +5,9 @@
   ``python -m pytest tests --target solutions``.
 - Lock tracking is installed before any student module is imported, so
   deadlocks are named (grader/locktrack.py).
-- Every test is checked for what it left running (grader/leaks.py) and for
-  lock-order inversions and deadlocks.
+- Every test is checked for what it left running (grader/leaks.py), for
+  lock-order inversions and deadlocks, and for misused Conditions and
+  Semaphores (wait() outside a re-checking loop, over-release).
 - Outside the grader, the manifest's per-test timeout is applied through
   pytest-timeout; inside it, the grader's own watchdog does that job.
 - A suite declares ``TOPIC = "<id>"`` and uses the ``mod`` fixture.
@@ -69,7 +70,10 @@ def _nothing_left_running(request):
     yield
     findings = locktrack.reports()
     if findings:
-        raise locktrack.DeadlockError("\n".join(f.text for f in findings))
+        text = "\n".join(f.text for f in findings)
+        if any(f.deadlock for f in findings):
+            raise locktrack.DeadlockError(text)
+        raise locktrack.MisuseError(text)  # a Condition or Semaphore misuse: verdict "failed"
     if request.node.stash.get(_CALL_FAILED, False):
         return  # the test failed already; leftovers are a consequence, not news
     problems = leaks.leftovers(before)

@@ -9,6 +9,7 @@ grandchild). Its timeout is 2 s and its grace 1 s.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -49,7 +50,8 @@ def test_gallery_is_bounded_and_leaves_nothing_behind(gallery):
     # 8 topics, at most ~4 s per hang, 4 at a time: well under a minute even when loaded.
     assert gallery["elapsed"] < 60, gallery["elapsed"]
     assert _processes_matching("grader-selftest-escapee") == []
-    assert _processes_matching("grader.plugin") == []
+    # Only this gallery's suites: other gradings may be running on the machine.
+    assert _processes_matching(f"--target {COURSE / 'exercises'}") == []
     assert gallery["exit_code"] == 1
 
 
@@ -57,13 +59,13 @@ def test_busy_loop_in_the_tests_thread_costs_one_test(gallery):
     assert _verdicts(gallery, "gil_spin") == {"test_spins": ("timeout", "busy loop"),
                                               "test_after": ("passed", "")}
     message = by_name(gallery, "gil_spin")["test_spins"]["message"]
-    assert "gil_spin.py:2 in work()" in message
+    assert re.search(r"gil_spin\.py:[23] in work\(\)", message), message  # either line of the loop
 
 
 def test_busy_worker_thread_is_named(gallery):
     spins = by_name(gallery, "thread_spin")["test_spins"]
     assert spins["status"] == "timeout"
-    assert "thread_spin.py:5 in spin()" in spins["message"]
+    assert re.search(r"thread_spin\.py:[56] in spin\(\)", spins["message"]), spins["message"]
     assert by_name(gallery, "thread_spin")["test_after"]["status"] == "passed"
 
 
@@ -87,7 +89,8 @@ def test_hang_with_signals_blocked_is_killed_by_the_parent(gallery):
     assert _verdicts(gallery, "masked_hang")["test_after"] == ("passed", "")
     exits = by_name(gallery, "masked_hang")["test_exits"]
     assert exits["status"] == "timeout"
-    assert "masked_hang.py:10 in work()" in exits["message"]
+    # faulthandler catches the loop on either of its two lines
+    assert re.search(r"masked_hang\.py:1[01] in work\(\)", exits["message"]), exits["message"]
 
 
 def test_swallowed_timeout_is_killed_and_explained(gallery):

@@ -140,6 +140,12 @@ class LineClient:
         self.file.close()
         self.sock.close()
 
+    def reset(self) -> None:
+        """Vanish abruptly (RST). The file from makefile() keeps the descriptor
+        alive, so it is closed first, or no RST would be sent."""
+        self.file.close()
+        reset(self.sock)
+
     def __enter__(self):
         return self
 

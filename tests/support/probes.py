@@ -51,6 +51,8 @@ def rendezvous_probe(clients: int, first, rest, bound: float = 3.0) -> str | Non
 
     first(i) connects and completes one exchange, returning a state object
     (e.g. the socket); rest(i, state) finishes the conversation and closes.
+    If first(i) raises, it must close what it opened itself (the probe only
+    ever sees what first() returned).
     Returns None when every client got through.
     """
     barrier = threading.Barrier(clients, timeout=bound)

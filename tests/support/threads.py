@@ -9,6 +9,10 @@
                                       error is re-raised in the test's thread, and
                                       a failure on either side shuts the socket
                                       down so neither side waits for a timeout
+    Crowd(what, release=...)          threads the test starts and watches WHILE
+                                      they run: shared state under crowd.cond,
+                                      wait_for(predicate, bound), errors re-raised
+                                      in the test's thread, joined on exit
     Stuck                             raised when a worker outlived the bound
 """
 from __future__ import annotations
@@ -104,3 +108,84 @@ def in_background(func, sock: socket.socket, what: str):
         if worker.is_alive() and not body_failed:
             pytest.fail(f"{what} was still running {BOUND:.0f} s after the receiver was done.",
                         pytrace=False)
+
+
+class Crowd:
+    """Threads the test starts and watches WHILE they run (a live run_threads()).
+
+        with Crowd("car", release=gate.set) as crowd:
+            crowd.start(func, "car-1")        # a daemon thread; result or error kept
+            with crowd.cond:                  # callbacks record shared state here
+                ...; crowd.cond.notify_all()
+            crowd.wait_for(predicate, bound)  # until predicate() holds or a thread failed
+        # on exit: release() runs, every thread is joined before a deadline, and
+        # the first thread error is re-raised in the test's thread
+
+    A thread's exception (the stub's NotImplementedError, a test callback's
+    AssertionError) is re-raised in the test's thread by wait_for() and on
+    exit, so the grader sees it. Threads still running at a clean exit raise
+    support.threads.Stuck.
+    """
+
+    def __init__(self, what: str = "worker", release=None, bound: float = BOUND):
+        self.what = what
+        self.cond = threading.Condition()
+        self.results: dict = {}
+        self.errors: list = []
+        self.threads: list = []
+        self._release = release
+        self._bound = bound
+
+    def start(self, func, name: str | None = None) -> threading.Thread:
+        name = name or f"{self.what}-{len(self.threads) + 1}"
+
+        def run():
+            try:
+                value = func()
+            except BaseException as exc:  # handed to the test's thread
+                with self.cond:
+                    self.errors.append(exc)
+                    self.cond.notify_all()
+            else:
+                with self.cond:
+                    self.results[name] = value
+                    self.cond.notify_all()
+
+        thread = threading.Thread(target=run, name=name, daemon=True)
+        self.threads.append(thread)
+        thread.start()
+        return thread
+
+    def wait_for(self, predicate, bound: float = BOUND) -> bool:
+        """Wait until predicate() (called under self.cond) holds; False after `bound`."""
+        with self.cond:
+            self.cond.wait_for(lambda: self.errors or predicate(), bound)
+            if self.errors:
+                raise self.errors[0]
+            return bool(predicate())
+
+    def join(self, bound: float = BOUND) -> list:
+        """Join every thread before one deadline; re-raise the first error; names still running."""
+        deadline = time.monotonic() + bound
+        for thread in self.threads:
+            thread.join(max(0.0, deadline - time.monotonic()))
+        if self.errors:
+            raise self.errors[0]
+        return [t.name for t in self.threads if t.is_alive()]
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        if self._release is not None:
+            self._release()
+        if exc_type is not None:  # the body's failure is the news; don't wait long
+            deadline = time.monotonic() + 1.0
+            for thread in self.threads:
+                thread.join(max(0.0, deadline - time.monotonic()))
+            return False
+        stuck = self.join(self._bound)
+        if stuck:
+            raise Stuck(f"{len(stuck)} {self.what} threads ({', '.join(stuck[:4])}) were still "
+                        f"running {self._bound:.0f} s after the test let them go.")
+        return False

@@ -1,0 +1,79 @@
+"""Variant: count_down() keeps the gate shut with clear() decided outside the lock.
+
+Bug: count_down() decrements under the lock but set()s or clear()s the Event after releasing it, so a thread that saw 1 can clear() after the other thread's set() and the latch stays closed at count 0.
+Caught by: test_latch_opens_when_counted_down_concurrently
+"""
+from __future__ import annotations
+
+import threading
+
+
+class Office:
+    def __init__(self):
+        self.start_signal = threading.Event()  # "今晚大家都要加班到22:00"
+        self.home_signal = threading.Event()   # "<22:00>可以下班了"
+
+    def announce_start(self) -> None:
+        self.start_signal.set()
+
+    def announce_home(self) -> None:
+        self.home_signal.set()
+
+    def worker(self, name, work, timeout: float | None = None) -> bool:
+        if not self.start_signal.wait(timeout):  # False: the signal never came
+            return False
+        work(name)
+        return self.home_signal.wait(timeout)
+
+
+class Ticker:
+    def __init__(self, interval: float, tick):
+        self.interval = interval
+        self.tick = tick
+        self._stop = threading.Event()
+        self._thread = None
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="ticker")
+        self._thread.start()
+
+    def _run(self):
+        while True:
+            self.tick()
+            if self._stop.wait(self.interval):  # True: stop() was called, at once
+                return
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+
+
+class CountDownLatch:
+    def __init__(self, count: int):
+        if count < 0:
+            raise ValueError(f"count must be >= 0, got {count}")
+        self._count = count
+        self._lock = threading.Lock()
+        self._open = threading.Event()
+        if count == 0:
+            self._open.set()
+
+    @property
+    def count(self) -> int:
+        with self._lock:
+            return self._count
+
+    def count_down(self) -> None:
+        with self._lock:
+            if self._count > 0:
+                self._count -= 1
+            remaining = self._count
+        if remaining == 0:
+            self._open.set()
+        else:
+            self._open.clear()  # BUG: "keep it shut while work remains" -- can undo a set()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        return self._open.wait(timeout)
+

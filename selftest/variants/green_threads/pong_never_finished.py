@@ -1,0 +1,62 @@
+"""green_threads whose ping_pong leaves pong paused.
+
+Bug: ping_pong() returns as soon as ping has finished; pong is still paused inside its last switch(), never logs 'pong done', and never finishes (the notes' own test1 has the same fate).
+Caught by: test_both_greenlets_run_to_the_end
+"""
+from __future__ import annotations
+
+import urllib.error
+import urllib.request
+
+import gevent
+from greenlet import greenlet
+
+
+def ping_pong(rounds):
+    """ping and pong switch to each other `rounds` times; returns the log."""
+    log = []
+
+    def ping():
+        for i in range(1, rounds + 1):
+            log.append(f"ping {i}")
+            pong_gr.switch()  # hand over; we continue here when pong switches back
+        log.append("ping done")  # ping ends: control goes to its parent, the caller
+
+    def pong():
+        for i in range(1, rounds + 1):
+            log.append(f"pong {i}")
+            ping_gr.switch()
+        log.append("pong done")
+
+    ping_gr, pong_gr = greenlet(ping), greenlet(pong)
+    ping_gr.switch()  # returns when the game is over
+    return log
+
+
+def fetch(url, timeout):
+    """(status, body) of GET url; an HTTP error status is still an answer."""
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as error:
+        with error:
+            return error.code, error.read()
+
+
+def fetch_all(urls, timeout=5.0):
+    """fetch() every URL in its own greenlet; results (or exceptions) in URL order."""
+    jobs = [gevent.spawn(fetch, url, timeout) for url in urls]  # all started ...
+    gevent.joinall(jobs)  # ... then wait for every one (each is bounded by `timeout`)
+    return [job.value if job.successful() else job.exception for job in jobs]
+
+
+def crawl(urls, timeout=5.0):
+    """The notes' program: patch the standard library for gevent, then fetch_all()."""
+    from gevent import monkey
+
+    monkey.patch_all()  # blocking socket calls now switch to another greenlet instead
+    return fetch_all(urls, timeout)
+
+
+if __name__ == "__main__":
+    print(ping_pong(2))
