@@ -25,7 +25,7 @@ import time
 
 import pytest
 
-from support import net
+from support import net, servers
 from support.threads import Stuck, run_threads
 
 TOPIC = "chat_room"
@@ -88,31 +88,15 @@ def shutdown_quietly(sock: socket.socket) -> None:
 
 
 def stop_within(server, port, bound: float = STOP_BOUND) -> str | None:
-    """Call server.stop() in a helper thread; None if it returned within `bound`."""
-    errors = []
-
-    def call():
-        try:
-            server.stop()
-        except BaseException as exc:  # re-raised in the test's thread below
-            errors.append(exc)
-
-    helper = threading.Thread(target=call, name="test-calls-stop", daemon=True)
-    helper.start()
-    helper.join(bound)
-    if helper.is_alive():
-        with contextlib.suppress(OSError, TypeError, OverflowError):
-            socket.create_connection((net.HOST, port), timeout=1.0).close()  # wake accept()
-        helper.join(1.0)
-        return (f"stop() had not returned {bound:.0f} s after the test called it. It must wake "
-                "the accept thread (on Linux close() does not wake accept(): set a flag and "
-                "connect to your own port once), shut down every client connection "
-                "(conn.shutdown(socket.SHUT_RDWR) wakes a reader blocked in readline() and a "
-                "writer blocked in sendall()), put something in each writer's queue if it waits "
-                "in get(), and then join() every thread. " + SEE)
-    if errors:
-        raise errors[0]
-    return None
+    """Call server.stop() with a bound; None if it returned in time, else a complaint."""
+    if servers.stop_bounded(server.stop, bound, servers.wake_accept(port), tries=1) == "ok":
+        return None
+    return (f"stop() had not returned {bound:.0f} s after the test called it. It must wake "
+            "the accept thread (on Linux close() does not wake accept(): set a flag and "
+            "connect to your own port once), shut down every client connection "
+            "(conn.shutdown(socket.SHUT_RDWR) wakes a reader blocked in readline() and a "
+            "writer blocked in sendall()), put something in each writer's queue if it waits "
+            "in get(), and then join() every thread. " + SEE)
 
 
 @contextlib.contextmanager

@@ -15,7 +15,7 @@ import time
 
 import pytest
 
-from support import net
+from support import net, servers
 from support.threads import Stuck, run_threads
 
 TOPIC = "tcp_server"
@@ -44,47 +44,27 @@ def fail(msg: str):
 
 
 def stop_within(server, port, bound: float = STOP_BOUND) -> str | None:
-    """Call server.stop() in a helper thread. None if it returned within `bound`,
-    else a complaint (after waking a stuck accept() so nothing hangs for ever)."""
-    errors = []
-
-    def call():
-        try:
-            server.stop()
-        except BaseException as exc:  # re-raised in the test's thread below
-            errors.append(exc)
-
-    helper = threading.Thread(target=call, name="test-calls-stop", daemon=True)
-    helper.start()
-    helper.join(bound)
-    if helper.is_alive():
-        # A thread blocked in accept() on a listener that was close()d keeps the
-        # port listening; one connection wakes it so it can see its stop flag.
-        for _ in range(3):
-            try:
-                socket.create_connection((net.HOST, port), timeout=1.0).close()
-            except (OSError, TypeError, OverflowError):
-                break
-            helper.join(1.0)
-            if not helper.is_alive():
-                return (f"stop() had not returned {bound:.0f} s after the test called it, and "
-                        "returned only once the test connected to the port again: the accept "
-                        "thread was still blocked in accept() on a listening socket stop() had "
-                        "closed, and stop() was join()ing it. On Linux close() does not wake a "
-                        "thread blocked in accept(). Wake it: set a flag and connect to your own "
-                        "port once (the loop sees the flag and ends), or call "
-                        "listener.shutdown(socket.SHUT_RDWR) before close(). See 8.18 1.2.2.")
-        return (f"stop() had not returned {bound:.0f} s after the test called it: it waits for "
-                "something that never happens, usually a join() of a thread that is still "
-                "blocked. (1) The accept thread: on Linux closing the listening socket does "
-                "not wake accept(); set a flag and connect to your own port once, or call "
-                "listener.shutdown(socket.SHUT_RDWR). (2) A handler thread blocked in "
-                "readline() on a client that is still connected: shut every open client "
-                "connection down (conn.shutdown(socket.SHUT_RDWR)) before joining. "
-                "See 8.18 1.2.2.")
-    if errors:
-        raise errors[0]
-    return None
+    """Call server.stop() with a bound. None if it returned in time, else a complaint
+    (after waking a stuck accept() with a connection, so nothing hangs for ever)."""
+    state = servers.stop_bounded(server.stop, bound, servers.wake_accept(port))
+    if state == "ok":
+        return None
+    if state == "woken":
+        return (f"stop() had not returned {bound:.0f} s after the test called it, and "
+                "returned only once the test connected to the port again: the accept "
+                "thread was still blocked in accept() on a listening socket stop() had "
+                "closed, and stop() was join()ing it. On Linux close() does not wake a "
+                "thread blocked in accept(). Wake it: set a flag and connect to your own "
+                "port once (the loop sees the flag and ends), or call "
+                "listener.shutdown(socket.SHUT_RDWR) before close(). See 8.18 1.2.2.")
+    return (f"stop() had not returned {bound:.0f} s after the test called it: it waits for "
+            "something that never happens, usually a join() of a thread that is still "
+            "blocked. (1) The accept thread: on Linux closing the listening socket does "
+            "not wake accept(); set a flag and connect to your own port once, or call "
+            "listener.shutdown(socket.SHUT_RDWR). (2) A handler thread blocked in "
+            "readline() on a client that is still connected: shut every open client "
+            "connection down (conn.shutdown(socket.SHUT_RDWR)) before joining. "
+            "See 8.18 1.2.2.")
 
 
 def check_port(port) -> None:

@@ -30,6 +30,7 @@ import traceback
 import pytest
 
 from grader import target
+from support import servers
 from support.net import HOST
 from support.threads import Stuck, run_threads
 from support.udp import LossyRelay
@@ -320,40 +321,24 @@ def check_port(port) -> None:
 
 
 def stop_within(server, port, bound: float = STOP_BOUND) -> str | None:
-    """Call server.stop() in a helper thread. None if it returned within `bound`,
-    else a complaint (after waking a stuck recvfrom() so nothing hangs for ever)."""
-    errors = []
-
-    def call():
-        try:
-            server.stop()
-        except BaseException as exc:  # re-raised in the test's thread below
-            errors.append(exc)
-
-    helper = threading.Thread(target=call, name="test-calls-stop", daemon=True)
-    helper.start()
-    helper.join(bound)
-    if helper.is_alive():
+    """Call server.stop() with a bound. None if it returned in time, else a complaint
+    (after waking a stuck recvfrom() with datagrams so nothing hangs for ever)."""
+    with udp_socket() as s:
         # A thread blocked in recvfrom() on a socket that was close()d keeps the
         # port bound; one datagram wakes it so it can see its stop flag.
-        with udp_socket() as s:
-            for _ in range(3):
-                with contextlib.suppress(OSError):
-                    s.sendto(b"0 wake up", (HOST, port))
-                helper.join(1.0)
-                if not helper.is_alive():
-                    return (f"stop() had not returned {bound:.0f} s after the test called it, and "
-                            "returned only once the test sent a datagram to the port: the server "
-                            "thread was still blocked in recvfrom(), and stop() was join()ing it. "
-                            "On Linux close() does not wake a thread blocked in recvfrom(). Set a "
-                            "flag, then send one datagram to your own port: the loop wakes, sees "
-                            "the flag and ends. " + SEE)
-        return (f"stop() had not returned {bound:.0f} s after the test called it, even after the "
-                "test sent datagrams to the port: it waits for something that never happens "
-                "(a join() of a thread that does not end?). " + SEE)
-    if errors:
-        raise errors[0]
-    return None
+        state = servers.stop_bounded(server.stop, bound, lambda: s.sendto(b"0 wake up", (HOST, port)))
+    if state == "ok":
+        return None
+    if state == "woken":
+        return (f"stop() had not returned {bound:.0f} s after the test called it, and "
+                "returned only once the test sent a datagram to the port: the server "
+                "thread was still blocked in recvfrom(), and stop() was join()ing it. "
+                "On Linux close() does not wake a thread blocked in recvfrom(). Set a "
+                "flag, then send one datagram to your own port: the loop wakes, sees "
+                "the flag and ends. " + SEE)
+    return (f"stop() had not returned {bound:.0f} s after the test called it, even after the "
+            "test sent datagrams to the port: it waits for something that never happens "
+            "(a join() of a thread that does not end?). " + SEE)
 
 
 @contextlib.contextmanager
