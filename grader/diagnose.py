@@ -37,6 +37,11 @@ class GraderTimeout(BaseException):
     """
 
 
+class Stuck(AssertionError):
+    """Worker threads outlived a test's bound (raised by tests/support/threads.py):
+    graded as a time-out, with where the threads were."""
+
+
 def cap(text: str, limit: int = MAX_MESSAGE) -> str:
     text = text.strip()
     return text if len(text) <= limit else text[:limit].rstrip() + CUT_NOTE
@@ -100,7 +105,7 @@ def _classify(chain, exc, phase) -> tuple[Verdict, str, str]:
     for e in chain:
         if isinstance(e, GraderTimeout):
             return Verdict.TIMEOUT, getattr(e, "kind", "timeout"), cap(str(e))
-        if type(e).__name__ == "Stuck":  # tests/support/threads.py: workers outlived their bound
+        if isinstance(e, Stuck):
             return Verdict.TIMEOUT, "stuck threads", cap(str(e))
     for e in chain:
         if isinstance(e, NotImplementedError):

@@ -25,11 +25,8 @@ import time
 import pytest
 
 from grader import diagnose
+from grader.diagnose import Stuck  # noqa: F401 - suites import it from here
 from support.net import BOUND
-
-
-class Stuck(AssertionError):
-    """A worker thread was still running when the bound ran out."""
 
 
 def run_threads(funcs, bound: float = BOUND, what: str = "worker"):
