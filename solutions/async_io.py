@@ -98,7 +98,7 @@ async def fetch_all(urls, timeout=5.0):
     return await asyncio.gather(*(fetch(url, timeout) for url in urls), return_exceptions=True)
 
 
-if __name__ == "__main__":
+if __name__ == "__main__":  # pragma: no cover  (a demo: python solutions/async_io.py)
     async def demo():
         server = HelloServer()
         port = await server.start()

@@ -258,7 +258,7 @@ class ChatClient:
         self.close()
 
 
-if __name__ == "__main__":
+if __name__ == "__main__":  # pragma: no cover  (a demo: python solutions/chat_room.py)
     with ChatServer() as server:
         print(f"chat room on 127.0.0.1:{server.port}")
         with ChatClient(server.port, "alice") as alice, ChatClient(server.port, "bob") as bob:

@@ -79,7 +79,7 @@ class BoundedBuffer:
             return len(self.items)
 
 
-if __name__ == "__main__":
+if __name__ == "__main__":  # pragma: no cover  (a demo: python solutions/conditions.py)
     buf = BoundedBuffer(2)
     got = []
 

@@ -110,7 +110,7 @@ class Scheduler:
         return self.results
 
 
-if __name__ == "__main__":
+if __name__ == "__main__":  # pragma: no cover  (a demo: python solutions/coroutines.py)
     print("\n".join(producer([consumer("c1"), consumer("c2")], 3)))
 
     sched = Scheduler()

@@ -58,7 +58,7 @@ def transfer(source, dest, amount):
         dest.deposit(amount)     # cannot fail: withdraw() already checked amount
 
 
-if __name__ == "__main__":
+if __name__ == "__main__":  # pragma: no cover  (a demo: python solutions/deadlock.py)
     alice, bob = Account("alice", 10_000), Account("bob", 10_000)
 
     def shuffle(src, dst):

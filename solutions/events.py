@@ -86,7 +86,7 @@ class CountDownLatch:
         return self._open.wait(timeout)
 
 
-if __name__ == "__main__":
+if __name__ == "__main__":  # pragma: no cover  (a demo: python solutions/events.py)
     office = Office()
 
     def overtime(name):

@@ -59,7 +59,7 @@ def recv_msg(sock: socket.socket) -> bytes | None:
     return recv_exactly(sock, length)
 
 
-if __name__ == "__main__":
+if __name__ == "__main__":  # pragma: no cover  (a demo: python solutions/framing.py)
     # Demo: three messages sent back to back come out as three messages.
     with socket.create_server(("127.0.0.1", 0)) as server:
         with socket.create_connection(server.getsockname()) as client:

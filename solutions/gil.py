@@ -58,7 +58,7 @@ def _count_primes(limit: int) -> int:  # a CPU-bound demo task (module level: pi
     return sum(all(n % d for d in range(2, int(n ** 0.5) + 1)) for n in range(2, limit))
 
 
-if __name__ == "__main__":
+if __name__ == "__main__":  # pragma: no cover  (a demo: python solutions/gil.py)
     import time
 
     wall0, cpu0 = time.perf_counter(), time.process_time()

@@ -90,7 +90,7 @@ def download(url: str, path, timeout: float = DEFAULT_TIMEOUT) -> Response:
     return response
 
 
-if __name__ == "__main__":
+if __name__ == "__main__":  # pragma: no cover  (a demo: python solutions/http_client.py)
     import sys
 
     r = get(sys.argv[1] if len(sys.argv) > 1 else "http://www.sina.com.cn/")

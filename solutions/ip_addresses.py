@@ -176,7 +176,7 @@ def port_kind(port: int) -> str:
     return "registered" if port < 49152 else "dynamic"
 
 
-if __name__ == "__main__":
+if __name__ == "__main__":  # pragma: no cover  (a demo: python solutions/ip_addresses.py)
     for text in ("192.168.0.1", "127.0.0.1"):
         print(f"{text:>15} = {ipv4_to_int(text):>10}  loopback={is_loopback(text)} private={is_private(text)}")
     print("the notes' IPv6:", compress_ipv6("2001:0db8:85a3:0042:1000:8a2e:0370:7334"))

@@ -87,7 +87,7 @@ class Account:
             return True
 
 
-if __name__ == "__main__":
+if __name__ == "__main__":  # pragma: no cover  (a demo: python solutions/locks.py)
     print("final num:", countdown(100, 100))  # always 0
     account = Account(100)
     results = []

@@ -241,7 +241,7 @@ def layer_of(protocol: str) -> str:
         raise ValueError(f"unknown protocol {protocol!r}") from None
 
 
-if __name__ == "__main__":
+if __name__ == "__main__":  # pragma: no cover  (a demo: python solutions/packets.py)
     packet = build_udp_packet("192.168.1.10", "8.8.8.8", 54321, 53, b"hello, stack")
     frame = bytes.fromhex("001a2b3c4d5e 3c22fb123456 0800") + packet
     eth, ip, udp = parse_frame(frame)

@@ -107,7 +107,7 @@ def squares_with_pool(numbers, processes=2, ctx=None):
         pool.join()   # ... and are reaped
 
 
-if __name__ == "__main__":
+if __name__ == "__main__":  # pragma: no cover  (a demo: python solutions/processes.py)
     print(squares_in_processes([[1, 2, 3], [4, 5], [6]]))
     print(sum_in_child(range(101)))
     print(squares_with_pool(range(10)))

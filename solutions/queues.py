@@ -185,7 +185,7 @@ class ThreadPool:
         self.shutdown()
 
 
-if __name__ == "__main__":
+if __name__ == "__main__":  # pragma: no cover  (a demo: python solutions/queues.py)
     with Pipeline(lambda n: n * n, workers=3) as pipe:
         for n in range(10):
             pipe.put(n)

@@ -84,7 +84,7 @@ class ConnectionPool:
             conn.close()
 
 
-if __name__ == "__main__":
+if __name__ == "__main__":  # pragma: no cover  (a demo: python solutions/semaphores.py)
     import time
 
     lot = ParkingLot()

@@ -19,6 +19,7 @@ socket in setup() and removes it in finish().
 """
 from __future__ import annotations
 
+import contextlib
 import socket
 import socketserver
 import threading
@@ -46,10 +47,8 @@ class UpperHandler(socketserver.StreamRequestHandler):
     def finish(self) -> None:
         with self.server.lock:
             self.server.connections.discard(self.request)
-        try:
+        with contextlib.suppress(OSError):  # OSError: the client is already gone
             super().finish()  # flushes and closes wfile/rfile
-        except OSError:
-            pass  # the client is already gone
 
 
 def make_server(host: str = "127.0.0.1", port: int = 0) -> socketserver.ThreadingTCPServer:
@@ -79,13 +78,11 @@ def stop_server(server: socketserver.BaseServer, thread: threading.Thread) -> No
 
 
 def _shutdown(conn: socket.socket) -> None:
-    try:
+    with contextlib.suppress(OSError):  # OSError: the client is already gone
         conn.shutdown(socket.SHUT_RDWR)
-    except OSError:
-        pass
 
 
-if __name__ == "__main__":
+if __name__ == "__main__":  # pragma: no cover  (a demo: python solutions/socket_server.py)
     server = make_server()
     thread = serve_in_background(server)
     port = server.server_address[1]

@@ -101,7 +101,7 @@ def recv_text(rfile: BinaryIO) -> str | None:
     return body.decode(encoding)  # strict, with the DECLARED encoding
 
 
-if __name__ == "__main__":
+if __name__ == "__main__":  # pragma: no cover  (a demo: python solutions/text_encoding.py)
     # Demo: a line cut inside "世" by one-byte reads still comes out whole.
     with socket.create_server(("127.0.0.1", 0)) as server:
         with socket.create_connection(server.getsockname()) as client:

@@ -86,7 +86,7 @@ def start_ticker(interval: float, on_tick: Callable[[], None],
     return ticker
 
 
-if __name__ == "__main__":
+if __name__ == "__main__":  # pragma: no cover  (a demo: python solutions/thread_basics.py)
     # Demo: three waits of 0.5 s overlap: about 0.5 s in all, not 1.5 s.
     started = time.monotonic()
     print(map_threads(lambda s: (time.sleep(s), s)[1], [0.5, 0.5, 0.5]))

@@ -131,7 +131,8 @@ def run_async(make, what: str, bound: float = BOUND):
                       key=lambda text: not text.startswith("unclosed"))
 
     if blocking:
-        pytest.fail(f"{what}: your code called time.sleep({blocking[0]!r}) inside a coroutine. "
+        pytest.fail(f"{what}: your code called time.sleep({blocking[0]!r}) inside a coroutine, "
+                    f"but a coroutine must never block the loop. "
                     f"time.sleep blocks the whole thread, and the event loop runs every task in "
                     f"this one thread: while it sleeps, no other client is served, no other "
                     f"request moves. Use `await asyncio.sleep(...)`, which lets the loop run the "
@@ -140,7 +141,8 @@ def run_async(make, what: str, bound: float = BOUND):
         if slow.records and isinstance(error, (TimeoutError, asyncio.TimeoutError, pytest.fail.Exception)):
             pytest.fail(f"{what}: {_why_slow(slow.records)}\n(Then: {_text(error)})", pytrace=False)
         if isinstance(error, (TimeoutError, asyncio.TimeoutError)):
-            pytest.fail(f"{what}: did not finish within {bound:.0f} s.", pytrace=False)
+            pytest.fail(f"{what}: should have finished, but was still running after "
+                        f"{bound:.0f} s. {SEE}.", pytrace=False)
         raise error
     problems = []
     if slow.records:
@@ -149,16 +151,17 @@ def run_async(make, what: str, bound: float = BOUND):
         exc = context.get("exception")
         problems.append(f"asyncio reported: {context.get('message')}"
                         + (f": {type(exc).__name__}: {exc}" if exc is not None else "")
-                        + ". A task raised and nobody awaited it to see the exception: await "
-                          "every task you create (or gather them), and handle a connection's "
-                          "errors inside its handler.")
+                        + ". A task raised and nobody awaited it to see the exception: every "
+                          "task you create must be awaited (or gathered), and a connection's "
+                          "errors handled inside its handler.")
     if never_awaited:
         problems.append(f"{never_awaited[0]}. Calling a coroutine function only creates the "
-                        f"coroutine; nothing runs until you `await` it (or wrap it in a task).")
+                        f"coroutine; nothing runs until you `await` it (or wrap it in a task): "
+                        f"every coroutine must be awaited.")
     if unclosed:
-        problems.append(f"{unclosed[0]}. Close every StreamWriter (writer.close(), then "
-                        f"`await writer.wait_closed()`), also on errors and time-outs: use "
-                        f"try/finally.")
+        problems.append(f"your code left this behind: {unclosed[0]}. Every StreamWriter must be "
+                        f"closed (writer.close(), then `await writer.wait_closed()`), also on "
+                        f"errors and time-outs: use try/finally.")
     if pending:
         problems.append(f"when it ended, {len(pending)} task(s) were still pending: "
                         f"{'; '.join(pending[:3])}. Everything a coroutine starts must be finished "
@@ -185,7 +188,8 @@ def _why_slow(records) -> str:
         step = f"one step of the task {where} held the event loop for {took.group(1) if took else '?'} s"
     else:
         step = f"one step held the event loop for more than {SLOW:.0f} s (asyncio: '{text[:200]}')"
-    return (f"{step} (asyncio's debug mode reports any step over {SLOW:.0f} s). Something in it "
+    return (f"{step}, but a step should only take a moment (asyncio's debug mode reports any "
+            f"step over {SLOW:.0f} s). Something in it "
             f"blocked -- time.sleep, a blocking socket call, a long computation -- and every "
             f"other task waited meanwhile. Await instead (asyncio.sleep, reader.read...).")
 
@@ -262,16 +266,16 @@ async def hello_server(mod):
     if not isinstance(port, int) or not 0 < port < 65536:
         pytest.fail(f"HelloServer().start() returned {port!r}; expected the port it listens on "
                     f"(an int, read back from the server's socket: with port 0 the system "
-                    f"chooses one).", pytrace=False)
+                    f"chooses one). {SEE}.", pytrace=False)
     try:
         yield server, port
     finally:
         try:
             await asyncio.wait_for(server.stop(), HANG)
         except (TimeoutError, asyncio.TimeoutError):
-            pytest.fail(f"server.stop() had not returned after {HANG:.0f} s. stop() closes the "
-                        f"listening server, cancels the connection tasks still running and "
-                        f"awaits them.", pytrace=False)
+            pytest.fail(f"server.stop() had not returned after {HANG:.0f} s; it should return "
+                        f"at once. stop() closes the listening server, cancels the connection "
+                        f"tasks still running and awaits them. {SEE}.", pytrace=False)
 
 
 async def closed(reader, bound: float = HANG) -> bytes | None:
@@ -296,17 +300,20 @@ def test_server_says_hello(mod):
                     got = await client.reply()
                     assert got == f"hello {name}\n", (
                         f"Sent {name!r} + '\\n' to HelloServer; it answered {got!r}, expected "
-                        f"'hello {name}\\n' (one line per line, UTF-8)."
+                        f"'hello {name}\\n' (one line per line, UTF-8). {SEE}."
                     )
                 client.writer.write_eof()  # we are done sending
                 rest = await closed(client.reader)
                 assert rest is not None, (
-                    f"After the client closed its sending side (EOF), the server kept the "
-                    f"connection open for {HANG:.0f} s. When readline() returns b'' the client is "
-                    f"done: close the writer (writer.close(); await writer.wait_closed()), or the "
-                    f"connection and its transport stay open forever."
+                    f"After the client closed its sending side (EOF), the server still kept the "
+                    f"connection open {HANG:.0f} s later; it should close it at once. When "
+                    f"readline() returns b'' the client is done: close the writer "
+                    f"(writer.close(); await writer.wait_closed()), or the connection and its "
+                    f"transport stay open forever. {SEE}."
                 )
-                assert rest == b"", f"After EOF the server still sent {rest!r}."
+                assert rest == b"", (
+                    f"After EOF the server still sent {rest!r:.80}; expected nothing more. {SEE}."
+                )
             finally:
                 await client.close()
 
@@ -322,8 +329,9 @@ def test_many_clients_at_once(mod):
             await client.say(f"client-{i}")
             got = await client.reply()
             assert got == f"hello client-{i}\n", (
-                f"Client {i} of {n} sent 'client-{i}' and got {got!r}: replies went to the wrong "
-                f"connection (keep everything about a connection local to its handler)."
+                f"Client {i} of {n} sent 'client-{i}' and got {got!r}, expected "
+                f"'hello client-{i}\\n': replies went to the wrong connection (keep everything "
+                f"about a connection local to its handler). {SEE}."
             )
             first_round_done.append(i)
             if len(first_round_done) == n:
@@ -332,7 +340,9 @@ def test_many_clients_at_once(mod):
             await asyncio.wait_for(everyone_done.wait(), BOUND)
             await client.say(f"again-{i}")
             got = await client.reply()
-            assert got == f"hello again-{i}\n", f"Client {i}'s second line got {got!r}."
+            assert got == f"hello again-{i}\n", (
+                f"Client {i}'s second line got {got!r}; expected 'hello again-{i}\\n'. {SEE}."
+            )
         finally:
             await client.close()
 
@@ -344,10 +354,11 @@ def test_many_clients_at_once(mod):
             except (TimeoutError, asyncio.TimeoutError):
                 pytest.fail(f"{n} clients connected at once, each sent one line and then waited, "
                             f"connection open, for all the others to be answered. Only "
-                            f"{len(first)} of them were answered within {BOUND:.0f} s: the server "
-                            f"does not serve its connections at the same time. Each connection "
-                            f"needs its own task: asyncio.start_server starts one per "
-                            f"connection if the handler only ever awaits.", pytrace=False)
+                            f"{len(first)} of them were answered within {BOUND:.0f} s, where all "
+                            f"{n} should be: the server does not serve its connections at the "
+                            f"same time. Each connection needs its own task: "
+                            f"asyncio.start_server starts one per connection if the handler "
+                            f"only ever awaits. {SEE}.", pytrace=False)
 
     run_async(scenario, f"HelloServer with {n} clients at once", bound=BOUND + HANG)
 
@@ -369,13 +380,16 @@ def test_sleeping_client_does_not_block_others(mod):
                 for t in (a_reply, b_reply):
                     t.cancel()
                 await asyncio.gather(a_reply, b_reply, return_exceptions=True)
-                assert first is not None, f"Neither client got an answer within {BOUND:.0f} s."
+                assert first is not None, (
+                    f"Neither client got an answer within {BOUND:.0f} s; expected B's at once. "
+                    f"{SEE}."
+                )
                 assert first == "b" and b_reply.result() == "hello bob\n", (
                     f"Client A asked the server to 'sleep {NAP}', then client B sent 'bob'. "
                     + ("A's answer came first: while A's handler waited, B's sat unserved. "
                        if first == "a" else f"B got {b_reply.result()!r}. ")
                     + "The wait must be `await asyncio.sleep(seconds)`, during which the loop "
-                      "serves everyone else."
+                      f"serves everyone else. {SEE}."
                 )
             finally:
                 await a.close()
@@ -400,15 +414,16 @@ def test_stop_closes_connections_and_leaves_no_tasks(mod):
                 await asyncio.wait_for(server.stop(), HANG)
             except (TimeoutError, asyncio.TimeoutError):
                 pytest.fail(f"server.stop() with 3 clients still connected (one of them waiting "
-                            f"for 'sleep 4') had not returned after {HANG:.0f} s. Cancel the "
-                            f"connection tasks still running, then await them.", pytrace=False)
+                            f"for 'sleep 4') had not returned after {HANG:.0f} s; it should "
+                            f"return at once. Cancel the connection tasks still running, then "
+                            f"await them. {SEE}.", pytrace=False)
             for c in clients:
                 rest = await closed(c.reader)
                 assert rest is not None, (
                     f"After server.stop(), client {c.name}'s connection was still open "
                     f"{HANG:.0f} s later. stop() must end every connection: keep the connection "
                     f"tasks (asyncio.current_task() in the handler), cancel() them, await them; "
-                    f"each handler closes its writer in a `finally:`."
+                    f"each handler closes its writer in a `finally:`. {SEE}."
                 )
             try:
                 extra = await Client("late").open(port)
@@ -416,9 +431,9 @@ def test_stop_closes_connections_and_leaves_no_tasks(mod):
                 pass
             else:
                 await extra.close()
-                pytest.fail("After server.stop() a new client could still connect: close the "
-                            "listening server (server.close(); await server.wait_closed()).",
-                            pytrace=False)
+                pytest.fail("After server.stop() a new client could still connect; it should be "
+                            "refused: close the listening server (server.close(); await "
+                            f"server.wait_closed()). {SEE}.", pytrace=False)
         finally:
             for c in clients:
                 await c.close()
@@ -452,20 +467,20 @@ def test_fetch_returns_status_and_body(mod):
         heads = list(server.requests)
     assert heads and heads[0].startswith(b"GET / HTTP/1."), (
         f"fetch({url!r}) sent {heads[0][:60] if heads else b'nothing'!r}...; expected a request "
-        f"line 'GET / HTTP/1.0' (or 1.1), headers, and an empty line."
+        f"line 'GET / HTTP/1.0' (or 1.1), headers, and an empty line. {SEE}."
     )
     assert isinstance(ok, tuple) and len(ok) == 2, (
-        f"fetch({url!r}) returned {ok!r:.120}; expected a pair (status, body)."
+        f"fetch({url!r}) returned {ok!r:.120}; expected a pair (status, body). {SEE}."
     )
-    assert ok[0] == 200, f"fetch({url!r}) returned status {ok[0]!r}; expected the int 200."
+    assert ok[0] == 200, f"fetch({url!r}) returned status {ok[0]!r}; expected the int 200. {SEE}."
     assert ok[1] == body, (
         f"fetch({url!r}) returned a body of {len(ok[1])} bytes; expected {len(body)} (the answer "
         f"came in 7-byte pieces: read until EOF, the server closes after the response; and return "
-        f"only what follows the empty line after the headers)."
+        f"only what follows the empty line after the headers). {SEE}."
     )
     assert not_found == (404, b"not found\n"), (
         f"fetch of /missing returned {not_found!r:.120}; expected (404, b'not found\\n'): an "
-        f"HTTP error status is still a response."
+        f"HTTP error status is still a response. {SEE}."
     )
 
 
@@ -484,12 +499,14 @@ def test_fetch_all_runs_requests_at_once(mod):
     want = [(200, f"page {p}".encode()) for p in paths]
     assert results == want, (
         f"fetch_all(urls of {paths}, 4.0) returned {results!r:.300}; expected {want!r}: one "
-        f"(status, body) per URL, in the order of the URLs (asyncio.gather keeps that order)."
+        f"(status, body) per URL, in the order of the URLs (asyncio.gather keeps that order). "
+        f"{SEE}."
     )
     assert peak == len(paths), (
         f"fetch_all() of {len(paths)} URLs: the server never had more than {peak} of the requests "
         f"at the same time (each answer was held back until all {len(paths)} had arrived, and "
-        f"after {GIVE_UP:.0f} s it gave up waiting). The requests ran one after the other: "
+        f"after {GIVE_UP:.0f} s it gave up waiting), but all {len(paths)} should be in flight "
+        f"at once. The requests ran one after the other: "
         f"`for url in urls: await fetch(url)` waits for each before starting the next. Start "
         f"them all, then wait: `await asyncio.gather(*(fetch(u, timeout) for u in urls))`. {SEE}."
     )
@@ -533,25 +550,25 @@ def test_fetch_all_times_out_slow_requests(mod):
     shown = "fetch_all([/fast, /slow, <refused port>, /also], timeout=1.0)"
     if isinstance(results, BaseException):
         pytest.fail(f"{shown} raised {type(results).__name__}: {results}, and so returned none of "
-                    f"the results. One slow or failing request must not spoil the others: "
+                    f"the results; expected a list of 4, one per URL. One slow or failing request must not spoil the others: "
                     f"asyncio.gather(..., return_exceptions=True) puts each exception in its "
                     f"place in the list. {SEE}.", pytrace=False)
     if not isinstance(results, list) or len(results) != 4:
-        pytest.fail(f"{shown} returned {results!r:.200}; expected a list of 4 results.",
+        pytest.fail(f"{shown} returned {results!r:.200}; expected a list of 4 results. {SEE}.",
                     pytrace=False)
     assert results[0] == (200, b"fast") and results[3] == (200, b"also"), (
         f"{shown}: the good URLs gave {results[0]!r:.80} and {results[3]!r:.80}; expected "
         f"(200, b'fast') and (200, b'also'). One slow or failing request must not spoil the "
-        f"others: asyncio.gather(..., return_exceptions=True)."
+        f"others: asyncio.gather(..., return_exceptions=True). {SEE}."
     )
     assert isinstance(results[1], (TimeoutError, asyncio.TimeoutError)), (
         f"{shown}: /slow gave {results[1]!r:.80}; expected a TimeoutError instance in its place "
         f"(asyncio.wait_for raises it after `timeout` seconds; gather(..., "
-        f"return_exceptions=True) puts it in the list)."
+        f"return_exceptions=True) puts it in the list). {SEE}."
     )
     assert isinstance(results[2], OSError), (
         f"{shown}: the refused port gave {results[2]!r:.80}; expected the ConnectionRefusedError "
-        f"(an OSError) in its place."
+        f"(an OSError) in its place. {SEE}."
     )
 
 
@@ -573,14 +590,14 @@ def test_cancelling_fetch_all_closes_everything(mod):
                                         return_when=asyncio.FIRST_COMPLETED)
             if task.done():
                 task.result()  # NotImplementedError, or whatever else ended it
-                pytest.fail("fetch_all() returned before the server had answered anything.",
-                            pytrace=False)
+                pytest.fail("fetch_all() returned before the server had answered anything; it "
+                            f"should wait for every answer. {SEE}.", pytrace=False)
             if not all_in.done():
                 task.cancel()
                 await asyncio.gather(task, return_exceptions=True)
                 pytest.fail(f"fetch_all() of {len(paths)} URLs: after {HANG:.0f} s only "
                             f"{server.in_flight} request(s) had reached the server; all of them "
-                            f"should be in flight at once (asyncio.gather).", pytrace=False)
+                            f"should be in flight at once (asyncio.gather). {SEE}.", pytrace=False)
             del waited
             task.cancel()  # the caller gives up: every request must stop, and close
             try:
@@ -589,9 +606,11 @@ def test_cancelling_fetch_all_closes_everything(mod):
                 pass
             except (TimeoutError, asyncio.TimeoutError):
                 pytest.fail(f"fetch_all() was cancelled while its {len(paths)} requests waited "
-                            f"for answers, and had not ended {HANG:.0f} s later.", pytrace=False)
+                            f"for answers; it should stop at once, but had still not ended "
+                            f"{HANG:.0f} s later. {SEE}.", pytrace=False)
             else:
-                pytest.fail("fetch_all() was cancelled, yet returned normally: let the "
-                            "CancelledError through (do not swallow it).", pytrace=False)
+                pytest.fail("fetch_all() was cancelled, yet returned normally; expected "
+                            "CancelledError: let it through (do not swallow it). "
+                            f"{SEE}.", pytrace=False)
 
         run_async(scenario, f"fetch_all({len(paths)} URLs) cancelled while waiting for answers")

@@ -25,7 +25,7 @@ import time
 
 import pytest
 
-from support import net, servers
+from support import net, servers, threads
 from support.threads import Stuck, run_threads
 
 TOPIC = "chat_room"
@@ -140,15 +140,18 @@ def expect(client: net.LineClient, expected: str, doing: str, hint: str = PROTOC
     try:
         line = client.read_line()
     except TimeoutError:
-        fail(f"{doing}: {who} waited {PROMPT:.0f} s for {expected!r} and nothing came. {hint}")
+        fail(f"{doing}: {who} expected {expected!r}, but nothing came within {PROMPT:.0f} s. "
+             f"{hint}")
     except ConnectionResetError:
-        fail(f"{doing}: the server reset {who}'s connection instead of sending {expected!r}. "
+        fail(f"{doing}: the server reset {who}'s connection instead of sending the expected "
+             f"{expected!r}. "
              f"{hint}")
     except UnicodeDecodeError:
         fail(f"{doing}: {who} received a line that is not valid UTF-8 instead of {expected!r}: "
              f"a character was cut in two. {FRAMING}")
     if line is None:
-        fail(f"{doing}: the server closed {who}'s connection instead of sending {expected!r}. "
+        fail(f"{doing}: the server closed {who}'s connection instead of sending the expected "
+             f"{expected!r}. "
              f"{hint}")
     if line != expected:
         extra = ""
@@ -308,25 +311,17 @@ def vanish(m: Member) -> None:
 
 
 def test_vanished_client_does_not_crash_the_server(mod, monkeypatch):
-    crashes = []
-    checked = threading.Event()
-    pytest_hook = threading.excepthook
-
-    def hook(args):
-        if checked.is_set():
-            pytest_hook(args)
-        else:
-            crashes.append((args.thread.name if args.thread else "?", args.exc_value))
+    crashes, checked = threads.catch_thread_crashes(monkeypatch)
 
     def crash_report() -> str:
         name, exc = crashes[0]
         return (f"Server thread {name!r} died with {type(exc).__name__}: {exc}. A client can "
                 "vanish at any moment (here: a reset, as when its machine is switched off); "
                 "recv() and sendall() then raise ConnectionResetError or BrokenPipeError (both "
-                "OSError). Catch OSError around each member's conversation, treat it like an "
+                "OSError), and no exception should escape a server thread. Catch OSError "
+                "around each member's conversation, treat it like an "
                 "ordinary close ('* NICK left'), and close the socket in a finally: block. " + SEE)
 
-    monkeypatch.setattr(threading, "excepthook", hook)
     try:
         with running(mod) as (server, port), contextlib.ExitStack() as stack:
             room = []
@@ -488,7 +483,9 @@ def test_client_that_never_reads_is_disconnected(mod):
         if result["left_after"] is None:
             fail(f"sam never read a byte while alice sent {result['bytes'] / MiB:.0f} MB "
                  f"({result['lines']} lines of 32 KiB), and sam was never disconnected: bob got "
-                 "no '* sam left'. Everything meant for sam piles up in the server's memory for "
+                 "no '* sam left'. sam should have been dropped once MAX_PENDING lines were "
+                 "waiting for it; instead everything meant for sam piles up in the server's "
+                 "memory for "
                  "as long as the others talk. Bound each member's queue: "
                  "queue.Queue(maxsize=MAX_PENDING); when put_nowait() raises queue.Full, "
                  f"{MAX_PENDING} lines are already waiting: disconnect that member (shut its "
@@ -510,9 +507,10 @@ def test_client_that_never_reads_is_disconnected(mod):
         except ConnectionResetError:
             pass
         except TimeoutError:
-            fail(f"The others were told '* sam left', but sam's connection stayed open: after "
+            fail(f"The others were told '* sam left', but sam's connection was still open: after "
                  f"sam read the {drained / MiB:.1f} MB that were already on their way, nothing "
-                 "more came and no end of stream either. Dropping a member means shutting its "
+                 "more came and no end of stream either (it should have come). Dropping a "
+                 "member means shutting its "
                  "socket down (conn.shutdown(socket.SHUT_RDWR)) and closing it, not only taking "
                  "it out of the member list. " + SEE)
 
@@ -545,16 +543,18 @@ def test_many_clients_chat_at_once(mod):
             results = run_threads([lambda m=m: talk(m) for m in room], what="member")
         except Stuck:
             fail(f"{n} members each sent {per} messages at the same moment and then read what "
-                 f"the others said; after {net.BOUND:.0f} s some were still waiting. {THREADS}")
+                 f"the others said; after {net.BOUND:.0f} s some were still waiting, where all "
+                 f"should be done at once. {THREADS}")
         except TimeoutError:
             fail(f"{n} members each sent {per} messages at the same moment; one of them waited "
-                 f"{PROMPT:.0f} s for the others' {(n - 1) * per} messages and they did not all "
-                 f"come. Messages may not be lost when several members talk at once. {QUEUES}")
+                 f"{PROMPT:.0f} s for the {(n - 1) * per} messages it expected from the others, "
+                 f"but they never all came. Messages may not be lost when several members talk "
+                 f"at once. {QUEUES}")
         for m, (got, who) in zip(room, results):
             own = [line for line in got if line.startswith(f"{m.nick} says")]
             if own:
-                fail(f"{m.nick!r} received its own message {own[0]!r}. A broadcast goes to every "
-                     "member except the sender. " + SEE)
+                fail(f"{m.nick!r} received its own message {own[0]!r}; it should get only the "
+                     "others' lines. A broadcast goes to every member except the sender. " + SEE)
             for other in nicks:
                 if other == m.nick:
                     continue
@@ -598,23 +598,24 @@ def test_stop_releases_everything(mod):
                         pass  # a '* x left' notice may come before the end
                 except TimeoutError:
                     fail(f"stop() returned while {m.nick!r} was connected, but {m.nick!r}'s "
-                         "connection stayed open. stop() must shut down and close every "
+                         "connection was still open. stop() must shut down and close every "
                          "member's connection. " + SEE)
                 except ConnectionResetError:
                     continue
                 if line is not None:
                     fail(f"After stop(), {m.nick!r} received {line!r}; expected the end of the "
-                         "connection.")
+                         "connection. " + SEE)
         try:
             probe = socket.create_connection((net.HOST, port), timeout=PROMPT)
         except ConnectionRefusedError:
             return
         except OSError as exc:
             fail(f"After stop(), connecting to port {port} failed with {exc!r}; expected the "
-                 "connection to be refused because nothing listens there any more.")
+                 "connection to be refused because nothing listens there any more. " + SEE)
         probe.close()
         fail(f"After stop() returned, a new client could still connect to port {port}: the "
-             "listening socket is still open. stop() must close it and end the accept thread.")
+             "listening socket is still open. stop() must close it and end the accept thread. "
+             + SEE)
     finally:
         if not stopped:
             stop_within(server, port)
@@ -732,7 +733,7 @@ def test_client_sends_its_nick_and_consumes_the_welcome(mod):
             else:
                 fail("ChatClient.send('two\\nlines') returned normally; expected ValueError. A "
                      "message is one line: a '\\n' inside would smuggle a second message (or a "
-                     "fake '/who') past the protocol.")
+                     "fake '/who') past the protocol. " + SEE)
             c.send("/who")
     nick, first, second = box["result"]
     if nick != b"bob\n":
@@ -741,10 +742,10 @@ def test_client_sends_its_nick_and_consumes_the_welcome(mod):
     if first != "hello 你好\n".encode():
         want = "hello 你好\n".encode()
         fail(f"ChatClient.send('hello 你好') put {first!r} on the wire; expected {want!r}: "
-             "the text in UTF-8 plus '\\n', sent with sendall().")
+             "the text in UTF-8 plus '\\n', sent with sendall(). " + SEE)
     if second != b"/who\n":
         fail(f"After the refused send('two\\nlines'), send('/who') put {second!r} on the wire; "
-             "expected b'/who\\n'. A refused message must send nothing at all.")
+             "expected b'/who\\n'. A refused message must send nothing at all. " + SEE)
 
 
 def test_client_receive_reassembles_lines(mod):
@@ -774,10 +775,10 @@ def test_client_receive_reassembles_lines(mod):
                 except TimeoutError:
                     fail("After the last line the server closed the connection; receive() "
                          "raised TimeoutError instead of returning None. recv() returning b'' "
-                         "means the peer closed: return None.")
+                         "means the peer closed: return None. " + SEE)
                 if end is not None:
                     fail(f"After the last line the server closed the connection; receive() "
-                         f"returned {end!r}; expected None (recv() returned b'').")
+                         f"returned {end!r}; expected None (recv() returned b''). " + SEE)
 
 
 def test_client_receive_timeout_keeps_the_partial_line(mod):
@@ -806,7 +807,8 @@ def test_client_receive_timeout_keeps_the_partial_line(mod):
                      "complete with its '\\n'. " + CLIENT)
             if waited > 1.5:
                 fail(f"receive(timeout=0.05) took {waited:.1f} s to give up: use the timeout "
-                     "it was given (sock.settimeout(timeout)) instead of the client's default.")
+                     "it was given (sock.settimeout(timeout)) instead of the client's default. "
+                     + SEE)
             go.set()
             expect_receive(c, "alice: hello",
                            "After receive(timeout=0.05) had timed out on 'alice: hel', the server "
@@ -828,7 +830,7 @@ def test_client_constructor_fails_without_a_welcome(mod):
         c.close()
         fail("The server read bob's nick and closed the connection without a welcome; "
              "ChatClient(port, 'bob') returned normally. It must raise ConnectionError (and close "
-             "its socket) when the connection ends before '* welcome bob' arrives.")
+             "its socket) when the connection ends before '* welcome bob' arrives. " + SEE)
 
 
 def test_chat_clients_talk_through_the_server(mod):

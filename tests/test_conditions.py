@@ -150,7 +150,8 @@ def expect_raises(what: str, error, call, expected_wait: float, why: str):
         stuck = str(exc)
     if stuck:
         pytest.fail(
-            f"{what} was still waiting after {BOUND:.0f} s: the timeout is ignored. Wait with "
+            f"{what} was still waiting after {BOUND:.0f} s; expected {error.__name__} after "
+            f"{expected_wait} s: the timeout is ignored. Wait with "
             f"cond.wait(remaining), where remaining is what is left until the deadline, and raise "
             f"{error.__name__} when nothing is left. {COND}.\n{stuck}",
             pytrace=False,
@@ -167,10 +168,12 @@ def expect_raises(what: str, error, call, expected_wait: float, why: str):
     )
     assert elapsed <= expected_wait + 2.0, (
         f"{what} raised {error.__name__} only after {elapsed:.2f} s, far beyond its "
-        f"{expected_wait} s timeout: the timeout counts the whole call, not each wait(). {COND}."
+        f"{expected_wait} s timeout; expected it after about {expected_wait} s: the timeout "
+        f"counts the whole call, not each wait(). {COND}."
     )
     assert cpu <= BUSY_CPU, (
-        f"{what} used {cpu:.2f} s of CPU during its {elapsed:.2f} s wait: it busy-waits (a loop "
+        f"{what} took {cpu:.2f} s of CPU during its {elapsed:.2f} s wait, where a waiting thread "
+        f"should take almost none: it busy-waits (a loop "
         "that checks the clock and the buffer over and over). Block in cond.wait(remaining), "
         f"which costs no CPU while it waits. {COND}."
     )
@@ -181,23 +184,30 @@ def expect_raises(what: str, error, call, expected_wait: float, why: str):
 
 def test_put_and_get_are_first_in_first_out(mod):
     buf = mod.BoundedBuffer(3)
-    assert buf.capacity == 3, f"BoundedBuffer(3).capacity is {buf.capacity!r}, expected 3."
+    assert buf.capacity == 3, (
+        f"BoundedBuffer(3).capacity came back as {buf.capacity!r}, expected 3. {COND}."
+    )
     for item in ("a", "b", "c"):
         buf.put(item)
-    assert len(buf) == 3, f"After put('a'), put('b'), put('c'), len(buffer) is {len(buf)!r}, expected 3."
+    assert len(buf) == 3, (
+        f"After put('a'), put('b'), put('c'), len(buffer) returned {len(buf)!r}, expected 3."
+    )
     got = [buf.get() for _ in range(3)]
     assert got == ["a", "b", "c"], (
         f"put('a'), put('b'), put('c') then three get() returned {got}; expected ['a', 'b', 'c']: "
-        "get() returns the OLDEST item (first in, first out: append at the right, popleft)."
+        "get() returns the OLDEST item (first in, first out: append at the right, popleft). "
+        f"{COND}."
     )
-    assert len(buf) == 0, f"After taking all three items, len(buffer) is {len(buf)!r}, expected 0."
+    assert len(buf) == 0, (
+        f"After taking all three items, len(buffer) returned {len(buf)!r}, expected 0."
+    )
     buf.put("d", timeout=0)
     buf.put("e", timeout=1)
     got = [buf.get(timeout=0), buf.get(timeout=1)]
     assert got == ["d", "e"], (
         f"put('d', timeout=0), put('e', timeout=1) into an empty buffer, then get(timeout=0), "
         f"get(timeout=1) returned {got}; expected ['d', 'e']: with room (or an item) there is "
-        "nothing to wait for, whatever the timeout."
+        f"nothing to wait for, whatever the timeout. {COND}."
     )
 
 
@@ -207,9 +217,12 @@ def test_capacity_must_be_positive(mod):
             mod.BoundedBuffer(capacity)
         except ValueError:
             continue
-        pytest.fail(f"BoundedBuffer({capacity}) was accepted; expected ValueError: a buffer "
-                    "needs room for at least one item.", pytrace=False)
-    assert mod.BoundedBuffer(1).capacity == 1, "BoundedBuffer(1).capacity should be 1."
+        pytest.fail(f"BoundedBuffer({capacity}) returned a buffer; expected ValueError: a "
+                    f"buffer needs room for at least one item. {COND}.", pytrace=False)
+    capacity = mod.BoundedBuffer(1).capacity
+    assert capacity == 1, (
+        f"BoundedBuffer(1).capacity came back as {capacity!r}; it should be 1. {COND}."
+    )
 
 
 # --- timeouts ----------------------------------------------------------------------------------
@@ -221,10 +234,12 @@ def test_get_on_empty_buffer_times_out(mod):
                   0.0, "timeout=0 means: do not wait, raise Empty if there is no item.")
     expect_raises("get(timeout=0.5) on an empty buffer", mod.Empty, lambda: buf.get(timeout=0.5),
                   0.5, "after 0.5 s with no item, get() raises Empty.")
-    assert len(buf) == 0, f"After two timed-out get() calls, len(buffer) is {len(buf)!r}, expected 0."
+    assert len(buf) == 0, (
+        f"After two timed-out get() calls, len(buffer) returned {len(buf)!r}, expected 0."
+    )
     buf.put("x")
     got = buf.get(timeout=0.5)
-    assert got == "x", f"put('x') then get(timeout=0.5) returned {got!r}, expected 'x'."
+    assert got == "x", f"put('x') then get(timeout=0.5) returned {got!r}, expected 'x'. {COND}."
 
 
 def test_put_on_full_buffer_times_out(mod):
@@ -238,13 +253,13 @@ def test_put_on_full_buffer_times_out(mod):
                   lambda: buf.put("d", timeout=0.5), 0.5,
                   "after 0.5 s with no free slot, put() raises Full.")
     assert len(buf) == 2, (
-        f"After put('c') and put('d') timed out on a full BoundedBuffer(2), len(buffer) is "
-        f"{len(buf)!r}, expected 2: a put() that raises Full adds nothing."
+        f"After put('c') and put('d') timed out on a full BoundedBuffer(2), len(buffer) "
+        f"returned {len(buf)!r}, expected 2: a put() that raises Full adds nothing. {COND}."
     )
     got = [buf.get(timeout=0), buf.get(timeout=0)]
     assert got == ["a", "b"], (
         f"A full BoundedBuffer(2) holding 'a', 'b' gave {got} after two timed-out put() calls; "
-        "expected ['a', 'b']: a put() that raises Full adds nothing."
+        f"expected ['a', 'b']: a put() that raises Full adds nothing. {COND}."
     )
 
 
@@ -266,8 +281,10 @@ def test_blocked_get_waits_in_condition_and_wakes_on_put(mod):
             pytrace=False,
         )
     got = consumer.results[0]
-    assert got == "x", f"A waiting get() returned {got!r} after put('x'); expected 'x'."
-    assert len(buf) == 0, f"After the item was taken, len(buffer) is {len(buf)!r}, expected 0."
+    assert got == "x", f"A waiting get() returned {got!r} after put('x'); expected 'x'. {COND}."
+    assert len(buf) == 0, (
+        f"After the item was taken, len(buffer) returned {len(buf)!r}, expected 0. {COND}."
+    )
 
 
 def test_blocked_put_waits_in_condition_and_wakes_on_get(mod):
@@ -286,10 +303,13 @@ def test_blocked_put_waits_in_condition_and_wakes_on_get(mod):
             f"put() must wait in cond.wait(), not sleep out its whole timeout. {COND}." + where(stuck),
             pytrace=False,
         )
-    assert got == "old", f"get() on a buffer holding 'old' returned {got!r}, expected 'old'."
+    assert got == "old", (
+        f"get() on a buffer holding 'old' returned {got!r}, expected 'old'. {COND}."
+    )
     got = buf.get(timeout=0)
     assert got == "new", (
-        f"After the waiting put('new') was let in, get(timeout=0) returned {got!r}; expected 'new'."
+        f"After the waiting put('new') was let in, get(timeout=0) returned {got!r}; expected "
+        f"'new'. {COND}."
     )
 
 
@@ -311,7 +331,8 @@ def test_waiting_threads_use_no_cpu(mod):
         if used > WAITERS_CPU:
             pytest.fail(
                 f"While 3 threads waited in get() on an empty buffer and 1 in put() on a full "
-                f"one, for {window:.2f} s, they used {used:.2f} s of CPU: they busy-wait, checking "
+                f"one, for {window:.2f} s, they took {used:.2f} s of CPU, where waiting threads "
+                "should take none: they busy-wait, checking "
                 "the buffer in a loop instead of sleeping until notified. Block in cond.wait(): a "
                 f"waiting thread then costs no CPU at all. {COND}." + where(waiters.threads),
                 pytrace=False,
@@ -329,14 +350,15 @@ def test_waiting_threads_use_no_cpu(mod):
                           "the putters)")
         pytest.fail(
             "3 getters waited on an empty buffer and 1 putter on a full one; the test then put 3 "
-            f"items and took 1, but {BOUND:.0f} s later {' and '.join(missed)}: a wake-up was "
-            f"lost. {COND}." + where(stuck),
+            f"items and took 1, so every one of them should have been woken, but "
+            f"{BOUND:.0f} s later {' and '.join(missed)}: a wake-up was lost. {COND}." + where(stuck),
             pytrace=False,
         )
     got = sorted(waiters.results[:3])
     assert got == [1, 2, 3] and released == "old", (
         f"3 waiting getters received {got} after put(1), put(2), put(3) (expected each item "
-        f"once: [1, 2, 3]), and get() on the full buffer returned {released!r} (expected 'old')."
+        f"once: [1, 2, 3]), and get() on the full buffer returned {released!r} (expected "
+        f"'old'). {COND}."
     )
 
 
@@ -375,7 +397,8 @@ def test_many_producers_and_consumers_deliver_each_item_once(mod):
         asleep = locktrack.until_waiting(alive, 0.5)  # all of them in Condition.wait()?
     except IndexError as exc:
         pytest.fail(
-            f"{story}; a get() raised IndexError ({exc}): it took an item from an empty buffer. "
+            f"{story}; a get() raised IndexError ({exc}): it took an item from an empty buffer, "
+            "where it should have waited for one. "
             "Either a wait() returned and the code went on without checking again (wait in a "
             "`while` loop, not an `if`), or the buffer was checked under the lock but changed "
             "after the lock was released (check and take under ONE `with` block). "
@@ -385,7 +408,7 @@ def test_many_producers_and_consumers_deliver_each_item_once(mod):
     if stuck and not asleep:
         pytest.fail(
             f"{story}. After {BOUND:.0f} s, only {sum(map(len, received))} of {producers * per} "
-            "items had arrived, and some threads were still busy, not waiting in "
+            "items had arrived (all should have), and some threads were still busy, not waiting in "
             "Condition.wait(): waiting by polling with time.sleep() reacts late to every change "
             "(and spinning steals the CPU from the threads that would make progress). Block in "
             f"cond.wait() and wake waiters with notify(). {COND}.\n{stuck}",
@@ -429,5 +452,5 @@ def test_many_producers_and_consumers_deliver_each_item_once(mod):
             assert mine == sorted(mine), (
                 f"{story}. Consumer {c + 1} received producer {p + 1}'s items out of order "
                 f"(first: {mine[:8]}): the buffer must be first in, first out. "
-                "Append at one end, take from the other (deque.append / popleft)."
+                f"Append at one end, take from the other (deque.append / popleft). {COND}."
             )

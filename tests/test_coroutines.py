@@ -42,16 +42,18 @@ def test_consumer_is_a_generator_primed_with_next(mod):
                     f"body must contain `yield` (new_baozi = yield ...), so that calling it "
                     f"creates a generator without running any of it. {SEE}.", pytrace=False)
     assert state(c) == CREATED, (
-        f"consumer('c1') is {state(c)} right after it was created; a new generator has not "
-        f"started yet (GEN_CREATED)."
+        f"consumer('c1') came back {state(c)} right after it was created; expected "
+        f"GEN_CREATED: a new generator has not started yet. {SEE}."
     )
     first = next(c)
     assert state(c) == SUSPENDED, (
-        f"After next(c) (priming) the consumer is {state(c)}; expected GEN_SUSPENDED: paused at "
-        f"its first yield, waiting for a baozi. It must loop forever (while True)."
+        f"After next(c) (priming) the test found the consumer {state(c)}; expected GEN_SUSPENDED: "
+        f"paused at its first yield, waiting for a baozi. It must loop forever (while True). "
+        f"{SEE}."
     )
     assert first is None, (
-        f"Priming with next(c) returned {first!r}; expected None: nothing has been eaten yet."
+        f"Priming with next(c) returned {first!r}; expected None: nothing has been eaten yet. "
+        f"{SEE}."
     )
     for n in (1, 2, 7):
         reply = c.send(n)
@@ -62,8 +64,8 @@ def test_consumer_is_a_generator_primed_with_next(mod):
         )
     c.close()
     assert state(c) == CLOSED, (
-        f"After c.close() the consumer is {state(c)}; expected GEN_CLOSED. close() raises "
-        f"GeneratorExit at the paused yield: do not catch it and carry on."
+        f"After c.close() the test found the consumer {state(c)}; expected GEN_CLOSED. close() "
+        f"raises GeneratorExit at the paused yield: do not catch it and carry on. {SEE}."
     )
 
 
@@ -111,13 +113,15 @@ def run_producer(mod, spies, n, call, gens=None):
         return mod.producer(gens if gens is not None else [s.gen for s in spies], n)
     except TypeError as exc:
         if "just-started generator" in str(exc):
-            pytest.fail(f"{call} raised TypeError: {exc}. A new generator has not reached its "
+            pytest.fail(f"{call} raised TypeError: {exc}; expected the log. A new generator has "
+                        f"not reached its "
                         f"first yield yet, so there is nothing to send a value to. Prime every "
                         f"consumer first with next(c) (the notes: `r = con.__next__()`), then "
                         f"send(). {SEE}.", pytrace=False)
         raise
     except StopIteration as exc:
-        pytest.fail(f"{call} let StopIteration({exc.value!r}) escape. A consumer that returns "
+        pytest.fail(f"{call} raised StopIteration({exc.value!r}); it should have caught it and "
+                    f"fed the other consumers. A consumer that returns "
                     f"(it is full) makes send() raise StopIteration, carrying the return value "
                     f"in .value. Catch it around send(): stop sending to that consumer, log "
                     f"exc.value, and go on feeding the others. {SEE}.", pytrace=False)
@@ -127,7 +131,8 @@ def check_log(got, want, call):
     if got == want:
         return
     if not isinstance(got, list):
-        pytest.fail(f"{call} returned {got!r:.100}; expected the list of log lines.", pytrace=False)
+        pytest.fail(f"{call} returned {got!r:.100}; expected the list of log lines. {SEE}.",
+                    pytrace=False)
     i = next((i for i, (a, b) in enumerate(zip(got, want)) if a != b), min(len(got), len(want)))
     pytest.fail(f"{call} returned a log of {len(got)} lines, expected {len(want)}. First "
                 f"difference at line {i}: got {got[i] if i < len(got) else '(nothing)'!r}, "
@@ -143,7 +148,8 @@ def test_producer_feeds_consumers_in_turn(mod):
     check_log(log, expected_log(spies, 3), call)
     for s in spies:
         assert s.got == [1, 2, 3], (
-            f"{call}: consumer {s.name} received {s.got}; expected [1, 2, 3], one send() per baozi."
+            f"{call}: consumer {s.name} received {s.got}; expected [1, 2, 3], one send() per "
+            f"baozi. {SEE}."
         )
         assert state(s.gen) == CLOSED and s.closed, (
             f"{call} returned with consumer {s.name} {state(s.gen)}; expected GEN_CLOSED: close() "
@@ -160,14 +166,17 @@ def test_producer_drops_a_full_consumer(mod):
     check_log(log, expected_log(spies, 4), call)
     assert spies[1].got == [1, 2, 3], (
         f"{call}: picky received {spies[1].got}; expected [1, 2, 3]: after its StopIteration, "
-        f"stop sending to it."
+        f"stop sending to it. {SEE}."
     )
     for s in (spies[0], spies[2]):
         assert s.got == [1, 2, 3, 4], (
             f"{call}: {s.name} received {s.got}; expected [1, 2, 3, 4]: one full consumer must "
-            f"not stop the others."
+            f"not stop the others. {SEE}."
         )
-        assert state(s.gen) == CLOSED, f"{call}: {s.name} is {state(s.gen)} at the end, not closed."
+        assert state(s.gen) == CLOSED, (
+            f"{call}: {s.name} was left {state(s.gen)} at the end; expected GEN_CLOSED: close() "
+            f"every consumer still eating. {SEE}."
+        )
 
 
 def test_producer_with_the_notes_consumers(mod):
@@ -178,7 +187,8 @@ def test_producer_with_the_notes_consumers(mod):
             "[c1] is eating baozi 2", "[c2] is eating baozi 2", "[producer] is making baozi 2"]
     check_log(log, want, call)
     assert all(state(c) == CLOSED for c in cons), (
-        f"{call}: the consumers are {[state(c) for c in cons]} at the end; close() them."
+        f"{call}: the consumers were left {[state(c) for c in cons]} at the end; expected "
+        f"GEN_CLOSED: close() them. {SEE}."
     )
 
 
@@ -191,7 +201,8 @@ def no_real_sleep(monkeypatch):
     def sleep(seconds):
         calls.append(seconds)
         raise AssertionError(
-            f"time.sleep({seconds!r}) was called. The scheduler's clock is VIRTUAL: `yield "
+            f"time.sleep({seconds!r}) was called, but nothing should really sleep. The "
+            f"scheduler's clock is VIRTUAL: `yield "
             f"Sleep(t)` puts the task aside until sched.now reaches now + t, and when no task "
             f"is ready the clock jumps to the first wake-up. Nothing really sleeps (a real "
             f"sleep would stop every task, like a blocking call in gevent). {SEE}.")
@@ -199,8 +210,8 @@ def no_real_sleep(monkeypatch):
     monkeypatch.setattr(time, "sleep", sleep)
     yield calls
     if calls:  # the AssertionError above was swallowed by an `except Exception:`
-        pytest.fail(f"time.sleep() was called {len(calls)} time(s) (with {calls[:5]}): the "
-                    f"scheduler's clock is VIRTUAL, nothing may really sleep. {SEE}.",
+        pytest.fail(f"time.sleep() was still called {len(calls)} time(s) (with {calls[:5]}), "
+                    f"but the scheduler's clock is VIRTUAL: nothing should really sleep. {SEE}.",
                     pytrace=False)
 
 
@@ -217,13 +228,13 @@ def test_spawn_needs_a_generator(mod):
     else:
         pytest.fail("spawn(task) with the generator FUNCTION (not called) returned normally; "
                     "expected TypeError. A task is a generator object: spawn(task()). Check with "
-                    "inspect.isgenerator().", pytrace=False)
+                    f"inspect.isgenerator(). {SEE}.", pytrace=False)
     name = sched.spawn(task(), "ok")
-    assert name == "ok", f"spawn(task(), 'ok') returned {name!r}; expected the name 'ok'."
+    assert name == "ok", f"spawn(task(), 'ok') returned {name!r}; expected the name 'ok'. {SEE}."
     auto = sched.spawn(task())
     assert isinstance(auto, str) and auto != "ok", (
         f"spawn(task()) without a name returned {auto!r}; expected a new name (a str) made up by "
-        f"the scheduler."
+        f"the scheduler. {SEE}."
     )
 
 
@@ -242,16 +253,16 @@ def test_yield_gives_up_the_turn(mod, no_real_sleep):
     want = ["a0", "b0", "c0", "a1", "b1", "c1", "a2", "c2", "c3"]
     if log != want:
         starved = len(log) >= 2 and log[0][0] == log[1][0]
-        pytest.fail(f"Tasks a (3 steps), b (2) and c (4), each yielding after every step, ran "
-                    f"in the order {log}; expected round robin {want}." + (
+        pytest.fail(f"Tasks a (3 steps), b (2) and c (4), each yielding after every step: the "
+                    f"test saw them run in the order {log}; expected round robin {want}." + (
                         " After a plain `yield` the same task ran again while the others "
                         "waited (starved): a task that yields goes to the BACK of the ready "
                         "queue (deque.append, then popleft)." if starved else
                         " Take the next task from the front of the ready queue, and put a "
                         "task that yielded at the back.") + f" {SEE}.", pytrace=False)
     assert sched.now == 0, (
-        f"No task slept, yet the clock moved to {sched.now!r}: running takes no virtual time; "
-        f"only Sleep moves the clock."
+        f"No task slept, yet the clock moved to {sched.now!r}; expected 0: running takes no "
+        f"virtual time; only Sleep moves the clock. {SEE}."
     )
 
 
@@ -277,16 +288,20 @@ def test_task_results_are_collected(mod, no_real_sleep):
            "when you resume a task and store .value (a task that returns nothing still has a "
            "result: None).")
     assert sched.results == want, (
-        f"After run(), sched.results is {sched.results!r}; expected {want!r}.{why} {SEE}."
+        f"After run(), sched.results came back as {sched.results!r}; expected {want!r}.{why} "
+        f"{SEE}."
     )
-    assert returned == want, f"run() returned {returned!r}; expected the results {want!r}."
+    assert returned == want, (
+        f"run() returned {returned!r}; expected the results {want!r}. {SEE}."
+    )
     assert sched.errors == {}, (
-        f"No task raised, yet sched.errors is {sched.errors!r}. StopIteration is how a generator "
-        f"FINISHES, not an error: catch it before a general `except Exception`."
+        f"No task raised, yet sched.errors came back as {sched.errors!r}; expected {{}}. "
+        f"StopIteration is how a generator FINISHES, not an error: catch it before a general "
+        f"`except Exception`. {SEE}."
     )
     assert all(state(g) == CLOSED for g in gens.values()), (
-        f"After run() the tasks are {[state(g) for g in gens.values()]}; every task should have "
-        f"run to its end (GEN_CLOSED)."
+        f"After run() the tasks were left {[state(g) for g in gens.values()]}; every task should "
+        f"have run to its end (GEN_CLOSED). {SEE}."
     )
 
 
@@ -312,24 +327,29 @@ def test_failing_task_does_not_stop_others(mod, no_real_sleep):
     try:
         sched.run()
     except ValueError as exc:
-        pytest.fail(f"run() raised {exc!r}, the exception of task 'fails', and stopped there: "
-                    f"tasks x and y never finished (they ran {[e for e in log if e[0] != 'f']}). "
+        pytest.fail(f"run() raised {exc!r}, the exception of task 'fails', and stopped there, "
+                    f"but it should record it and go on: tasks x and y never finished (they ran {[e for e in log if e[0] != 'f']}). "
                     f"Catch a task's exception (except Exception), record it in "
                     f"sched.errors[name], and go on with the other tasks. {SEE}.",
                     pytrace=False)
     assert sched.errors.get("fails") is boom, (
-        f"Task 'fails' raised ValueError('bad baozi'); sched.errors is {sched.errors!r}. Expected "
-        f"sched.errors['fails'] to be that very exception object."
+        f"Task 'fails' raised ValueError('bad baozi'); sched.errors came back as "
+        f"{sched.errors!r}. Expected sched.errors['fails'] to be that very exception object. "
+        f"{SEE}."
     )
     assert sched.results == {"x": "X", "y": "Y"}, (
-        f"With task 'fails' failing, sched.results is {sched.results!r}; expected "
+        f"With task 'fails' failing, sched.results came back as {sched.results!r}; expected "
         f"{{'x': 'X', 'y': 'Y'}}: the other tasks finish and their results are kept (a failed "
-        f"task has no result)."
+        f"task has no result). A task's `return value` arrives as StopIteration(value): catch "
+        f"StopIteration before `except Exception` (it is an Exception too). {SEE}."
     )
     assert log.count("x 2") == 1 and log.count("y 2") == 1, (
-        f"The tasks ran {log}; x and y should each run their 3 steps once."
+        f"The tasks ran {log}, but x and y should each run their 3 steps once. {SEE}."
     )
-    assert all(state(g) == CLOSED for g in gens.values())
+    assert all(state(g) == CLOSED for g in gens.values()), (
+        f"After run() the tasks were left {[state(g) for g in gens.values()]}; every task should "
+        f"have ended (GEN_CLOSED), the failed one included. {SEE}."
+    )
 
 
 def test_sleep_uses_a_virtual_clock(mod, no_real_sleep):
@@ -364,9 +384,13 @@ def test_sleep_uses_a_virtual_clock(mod, no_real_sleep):
                     f"the earliest wake-up (now + t when the task yielded Sleep(t)). {SEE}.",
                     pytrace=False)
     assert sched.results == {"func1": 2, "func2": 11, "busy": None}, (
-        f"sched.results is {sched.results!r}; expected {{'func1': 2, 'func2': 11, 'busy': None}}."
+        f"After run(), sched.results came back as {sched.results!r}; expected "
+        f"{{'func1': 2, 'func2': 11, 'busy': None}}: each task's `return value`, taken from "
+        f"StopIteration.value (None for a task that returns nothing). {SEE}."
     )
-    assert sched.now == 11, f"After run() the clock shows {sched.now!r}; expected 11 (the last wake-up)."
+    assert sched.now == 11, (
+        f"After run() the clock was left at {sched.now!r}; expected 11 (the last wake-up). {SEE}."
+    )
 
 
 def test_sleepers_wake_in_time_order(mod, no_real_sleep):
@@ -382,7 +406,7 @@ def test_sleepers_wake_in_time_order(mod, no_real_sleep):
     sched.run()
     want = [(0, "zero"), (1, "one"), (2, "two-a"), (2, "two-b"), (5, "five")]
     assert woke == want, (
-        f"Five tasks slept 5, 2, 0, 2 and 1 (spawned in that order); they woke as {woke} "
+        f"Five tasks slept 5, 2, 0, 2 and 1 (spawned in that order); the test saw them wake as {woke} "
         f"(sched.now, name), expected {want}: by wake-up time, and tasks waking at the same "
         f"time in the order they went to sleep. A heap of (wake time, counter, task) gives "
         f"that order (heapq). {SEE}."
@@ -408,13 +432,13 @@ def test_tasks_can_spawn_tasks(mod, no_real_sleep):
     sched.spawn(parent(), "parent")
     sched.run()
     assert sched.results == {"parent": "parent done", "child1": 10, "child2": 20}, (
-        f"A task spawned two more tasks while run() was running; sched.results is "
+        f"A task spawned two more tasks while run() was running; sched.results came back as "
         f"{sched.results!r}, expected {{'parent': 'parent done', 'child1': 10, 'child2': 20}}. "
         f"run() must keep going until the ready queue AND the sleepers are empty, including "
-        f"tasks added meanwhile."
+        f"tasks added meanwhile. {SEE}."
     )
     assert log == ["spawned 1", "child1", "spawned 2", "child2"], (
-        f"The parent spawned child1, yielded, spawned child2, yielded; the log is {log}, "
-        f"expected ['spawned 1', 'child1', 'spawned 2', 'child2']: a new task joins the back "
-        f"of the ready queue."
+        f"The parent spawned child1, yielded, spawned child2, yielded; the log came back as "
+        f"{log}, expected ['spawned 1', 'child1', 'spawned 2', 'child2']: a new task joins the "
+        f"back of the ready queue. {SEE}."
     )

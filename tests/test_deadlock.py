@@ -37,7 +37,7 @@ def expect_value_error(call, what, why):
         call()
     except ValueError:
         return
-    pytest.fail(f"{what} returned normally; expected ValueError: {why}", pytrace=False)
+    pytest.fail(f"{what} returned normally; expected ValueError: {why} {RLOCK}.", pytrace=False)
 
 
 def deadlock_context(exc, story):
@@ -56,8 +56,8 @@ def test_deposit_and_withdraw_change_the_balance(mod):
     )
     acct.withdraw(120)
     assert acct.balance == 30, (
-        f"After deposit(50) and withdraw(120) on Account('alice', 100) the balance is "
-        f"{acct.balance!r}, expected 30."
+        f"After deposit(50) and withdraw(120) on Account('alice', 100) the balance was left "
+        f"at {acct.balance!r}, expected 30."
     )
     acct.withdraw(30)
     assert acct.balance == 0, (
@@ -74,8 +74,8 @@ def test_withdraw_more_than_the_balance_raises(mod):
         "a withdrawal larger than the balance must be refused (the balance never goes negative).",
     )
     assert acct.balance == 40, (
-        f"A refused withdraw(41) changed the balance from 40 to {acct.balance!r}: check before "
-        "you subtract, and raise before changing anything."
+        f"A refused withdraw(41) left the balance at {acct.balance!r}; it should stay 40: check "
+        "before you subtract, and raise before changing anything."
     )
 
 
@@ -89,7 +89,8 @@ def test_amounts_must_be_positive(mod):
                 "amounts must be positive (a negative deposit is a withdrawal in disguise).",
             )
     assert acct.balance == 100, (
-        f"Refused deposits/withdrawals of 0 and -5 changed the balance from 100 to {acct.balance!r}."
+        f"Refused deposits/withdrawals of 0 and -5 left the balance at {acct.balance!r}; it "
+        f"should stay 100: a refused call changes nothing."
     )
 
 
@@ -117,7 +118,7 @@ def test_transfer_with_insufficient_funds_changes_nothing(mod):
     assert (alice.balance, bob.balance) == (50, 10), (
         f"A refused transfer(alice, bob, 80) left alice={alice.balance!r}, bob={bob.balance!r}; "
         "expected both unchanged (alice=50, bob=10). A transfer is all or nothing: withdraw "
-        "first, and deposit only if the withdrawal succeeded."
+        f"first, and deposit only if the withdrawal succeeded. {RLOCK}."
     )
     expect_value_error(
         lambda: mod.transfer(alice, bob, 0),
@@ -138,7 +139,8 @@ def test_transfer_to_the_same_account_is_rejected(mod):
         "the docstring asks transfer() to refuse a transfer from an account to itself.",
     )
     assert alice.balance == 100, (
-        f"A refused transfer(alice, alice, 30) changed alice's balance from 100 to {alice.balance!r}."
+        f"A refused transfer(alice, alice, 30) left alice's balance at {alice.balance!r}; it "
+        f"should stay 100."
     )
 
 
@@ -180,12 +182,14 @@ def test_transfer_holds_both_locks_throughout(mod):
 
     run_threads([move, look], what="transfer")
     assert reached, (
-        "transfer(alice, bob, 30) returned without calling alice.withdraw(30). The docstring "
-        "asks transfer() to call source.withdraw(amount) and dest.deposit(amount)."
+        "transfer(alice, bob, 30) returned without calling alice.withdraw(30); it must call "
+        "it. The docstring asks transfer() to call source.withdraw(amount) and dest.deposit(amount), so that "
+        f"the accounts' own checks run. {RLOCK}."
     )
     assert not free, (
         f"While transfer(alice, bob, 30) was between alice.withdraw() and bob.deposit(), "
-        f"{' and '.join(f'{n}.lock' for n in free)} could be taken by another thread. For that "
+        f"the test found {' and '.join(f'{n}.lock' for n in free)} free: another thread could "
+        f"take it. For that "
         "moment the 30 are in neither account, and a thread that locks both accounts (an "
         "auditor adding up the bank) sees money missing. transfer() must hold BOTH accounts' "
         f"locks from before withdraw() until after deposit(). {RLOCK}."
@@ -211,8 +215,8 @@ def test_concurrent_deposits_are_not_lost(mod):
         run_threads([depositor] * threads, what="depositor")
     expected = threads * times
     assert alice.balance == expected, (
-        f"{threads} threads each deposited 1 into alice {times} times; the balance is "
-        f"{alice.balance!r}, expected {expected}: updates were lost because "
+        f"{threads} threads each deposited 1 into alice {times} times; the balance ended at "
+        f"{alice.balance!r}, but it should be {expected}: updates were lost because "
         "`balance = balance + amount` ran in two threads at once (both read the same old "
         f"balance, both wrote old + 1). {LOCK}: hold self.lock for the whole read-modify-write."
     )
@@ -271,23 +275,24 @@ def test_concurrent_withdrawals_never_overdraw(mod):
         f"afterwards. {LOCK}."
     )
     assert not negative, (
-        f"{story}; a balance went down to {min(negative)} ({len(negative)} times below 0). "
+        f"{story}; a balance went down to {min(negative)} ({len(negative)} times below 0), "
+        f"but it must never go below 0. "
         f"{check_then_act}"
     )
     assert not over, (
-        f"{story}; in {len(over)} rounds more than one withdrawal succeeded (up to {max(over)}), "
-        "so the account paid out money it did not have, and a lost update hid it from the "
+        f"{story}; but in {len(over)} rounds more than one withdrawal succeeded (up to {max(over)}), "
+        "expected exactly one: the account paid out money it did not have, and a lost update hid it from the "
         f"balance. {check_then_act}"
     )
     left = sorted({acct.balance for acct, n in zip(accounts, payouts) if acct.balance != 1 - n})
     assert not left, (
-        f"{story}; afterwards some accounts hold {left}, which does not match the successful "
-        f"withdrawals. {LOCK}: hold self.lock for the whole read-modify-write."
+        f"{story}; afterwards some accounts were left holding {left}, but each should hold 1 "
+        f"minus its successful withdrawals. {LOCK}: hold self.lock for the whole read-modify-write."
     )
     assert sum(payouts) == rounds, (
         f"{story}; only {sum(payouts)} of the {rounds} rounds had a successful withdrawal, "
         "expected one per round: refuse a withdrawal only when the balance is smaller than "
-        "the amount."
+        f"the amount. {LOCK}."
     )
 
 
@@ -343,8 +348,8 @@ def test_concurrent_transfers_conserve_money(mod):
         stuck = str(exc)
     if stuck:
         pytest.fail(
-            f"{story} Some of them never finished: most likely threads waiting for each "
-            "other's locks forever, a deadlock. Take the two locks of a transfer in one global "
+            f"{story} Every thread should have finished, but some of them never did: most "
+            "likely threads waiting for each other's locks forever, a deadlock. Take the two locks of a transfer in one global "
             f"order (by .number). {RLOCK}.\n{stuck}",
             pytrace=False,
         )
@@ -398,8 +403,9 @@ def test_opposite_transfers_do_not_deadlock(mod):
         stuck = str(exc)
     if stuck:
         pytest.fail(
-            f"{story} Some transfers never finished: they are most likely waiting for each "
-            f"other's locks forever, a deadlock. {order}\n{stuck}",
+            f"{story} Every transfer should have finished, but some never did: they are most "
+            f"likely waiting for each other's locks forever, a deadlock. {order} {RLOCK}."
+            f"\n{stuck}",
             pytrace=False,
         )
     assert (alice.balance, bob.balance) == (1000, 1000), (
@@ -431,7 +437,8 @@ def test_unrelated_transfers_run_concurrently(mod):
         pytest.fail(
             "transfer(a, b, 10) and transfer(c, d, 10) ran in two threads, and the test paused "
             "each one inside its source.withdraw() until the other got there too. One of them "
-            "could not start while the other was in progress: after 3 s only "
+            "could not start while the other was in progress: both should have been inside "
+            "withdraw() at once, but after 3 s only "
             f"{', '.join(f'{n}.withdraw()' for n in arrived[:1]) or 'one'} had been reached. "
             "These transfers share no account, yet one waited for the other: one lock for "
             "everything serialises unrelated transfers, and a bank with one lock serves one "
@@ -440,9 +447,10 @@ def test_unrelated_transfers_run_concurrently(mod):
             pytrace=False,
         )
     assert sorted(arrived) == ["a", "c"], (
-        "transfer(a, b, 10) and transfer(c, d, 10) called withdraw() on "
+        "transfer(a, b, 10) and transfer(c, d, 10) only called withdraw() on "
         f"{sorted(arrived) or 'no account'}; expected a.withdraw(10) and c.withdraw(10). The "
-        "docstring asks transfer() to call source.withdraw(amount) and dest.deposit(amount)."
+        "docstring asks transfer() to call source.withdraw(amount) and dest.deposit(amount). "
+        f"{RLOCK}."
     )
     assert (a.balance, b.balance, c.balance, d.balance) == (90, 10, 90, 10), (
         f"transfer(a, b, 10) and transfer(c, d, 10) from 100 to 0 left a={a.balance!r}, "

@@ -42,6 +42,8 @@ TWO_EVENTS = ("Use two Events, one per announcement (start_signal, home_signal),
 
 def fail(msg: str):
     """Fail with a message for the student, without the chain of exceptions behind it."""
+    if "9.25 2" not in msg:
+        msg += f" {EVENT}."
     raise pytest.fail.Exception(msg, pytrace=False) from None
 
 
@@ -60,7 +62,8 @@ def all_returned(crowd, names, bound, story):
         with crowd.cond:
             missing = [n for n in names if n not in crowd.results]
         fail(f"{story} {len(missing)} of {len(names)} worker() calls ({', '.join(missing)}) had "
-             f"not returned {bound:.0f} s later, although every wait had a timeout. Pass the "
+             f"still not returned {bound:.0f} s later, although every wait had a timeout, so "
+             f"each should have returned by then. Pass the "
              f"timeout on to each wait: start_signal.wait(timeout). {EVENT}.")
     return [crowd.results[n] for n in names]
 
@@ -101,8 +104,8 @@ def stop_within(ticker, bound: float = STOP_BOUND) -> bool:
 
 
 def not_prompt(interval: float, when: str) -> str:
-    return (f"Ticker({interval:g}, tick): {when} the test called stop(); it had not returned "
-            f"{STOP_BOUND:.0f} s later. Your ticking thread is most likely asleep in "
+    return (f"Ticker({interval:g}, tick): {when} the test called stop(), which should return "
+            f"at once; it had still not returned {STOP_BOUND:.0f} s later. Your ticking thread is most likely asleep in "
             f"time.sleep({interval:g}), which nothing can wake, or waiting on something stop() "
             "does not set. Wait with the stop Event instead -- `if "
             "self._stop.wait(self.interval): break` -- and have stop() call self._stop.set() "
@@ -125,7 +128,8 @@ def test_no_work_before_the_start_signal(mod):
     if worked:
         fail(f"{story} Yet work() was called by {worked}: after {SHORT} s start_signal.wait("
              f"{SHORT}) returned False -- the signal never came -- and the worker went to work "
-             f"anyway. {RETURNS}, and return False without working. {EVENT}.")
+             f"anyway, where it should have gone home without working. {RETURNS}, and return "
+             f"False without working. {EVENT}.")
     if results != [False] * len(names):
         fail(f"{story} worker() returned {results}; expected False for each: no start signal "
              f"came within the timeout. {RETURNS}. {EVENT}.")
@@ -159,11 +163,12 @@ def test_workers_start_on_the_signal_and_go_home_on_the_second(mod):
         results = all_returned(crowd, names, BOUND, "After announce_start() and announce_home(),")
     early = [name for name, started in records if not started]
     if early:
-        fail(f"{', '.join(early)} called work() before the boss called announce_start(): worker() "
-             f"must first wait for the start signal (start_signal.wait(timeout)). {EVENT}.")
+        fail(f"{', '.join(early)} called work() before the boss called announce_start(), but "
+             f"worker() must first wait for the start signal (start_signal.wait(timeout)). {EVENT}.")
     twice = sorted({n for n, _ in records if [r[0] for r in records].count(n) > 1})
     if twice:
-        fail(f"{', '.join(twice)} called work() more than once; each worker works once.")
+        fail(f"{', '.join(twice)} called work() more than once, but each worker should work "
+             f"exactly once.")
     for name, (went_home, home_said) in zip(names, results):
         if went_home is not True:
             fail(f"The boss announced the start and then the end of the evening; {name}'s "
@@ -171,7 +176,7 @@ def test_workers_start_on_the_signal_and_go_home_on_the_second(mod):
                  f"the home signal came. {RETURNS}. {EVENT}.")
         if not home_said:
             fail(f"{name}'s worker() returned before the boss called announce_home(): it went "
-                 f"home early. After work(), wait for the home signal. {TWO_EVENTS}. {EVENT}.")
+                 f"home early. After work(), it should wait for the home signal. {TWO_EVENTS}. {EVENT}.")
 
 
 def test_nobody_goes_home_before_the_home_signal(mod):
@@ -185,7 +190,7 @@ def test_nobody_goes_home_before_the_home_signal(mod):
                  f"called office.worker(name, work, timeout={SHORT}).")
         results = all_returned(crowd, names, BOUND, story)
     if sorted(worked) != names:
-        fail(f"{story} work() was called for {sorted(worked)}; expected once for each worker, "
+        fail(f"{story} work() was only called for {sorted(worked)}; expected once for each worker, "
              "since the start had been announced.")
     if results != [False] * len(names):
         fail(f"{story} worker() returned {results}; expected False for each: the home signal "
@@ -220,7 +225,8 @@ def test_home_signal_is_not_lost(mod):
         fail(f"The boss announced the start; while all three workers were still inside work(), "
              f"he announced home time. Then work() returned, and worker() returned "
              f"{[crowd.results[n] for n in lost]} for {', '.join(lost)}: they waited "
-             f"{WAIT:.0f} s for a home signal the boss had already given. That is the notes' "
+             f"{WAIT:.0f} s for a home signal the boss had already given; each should have "
+             f"returned True once work() was done. That is the notes' "
              "race: with ONE event, the worker clear()s it after work() to wait for the second "
              "announcement -- but when the boss was quicker, clear() wipes that announcement "
              f"and the worker waits for ever. {TWO_EVENTS}. {EVENT}.")
@@ -257,7 +263,7 @@ def test_ticker_ticks_again_and_again(mod):
     finally:
         prompt = stop_within(ticker)
     if not ticked:
-        fail(f"Ticker(0.001, tick).start(): {BOUND:.0f} s later tick() had been called "
+        fail(f"Ticker(0.001, tick).start(): {BOUND:.0f} s later tick() had only been called "
              f"{ticks.count} time(s); expected it at once and then every 0.001 s (3 calls take a "
              "few milliseconds). The thread must loop: tick(), wait `interval`, tick() again, "
              f"until stop(). {EVENT}.")
@@ -265,10 +271,10 @@ def test_ticker_ticks_again_and_again(mod):
         fail(not_prompt(0.001, "after 3 ticks"))
     after = ticks.count
     if not stop_within(ticker):
-        fail("Ticker.stop() called a second time did not return: a second stop() must do "
-             "nothing (the Event is already set, the thread already joined).")
+        fail("Ticker.stop() called a second time had still not returned 2 s later: a second "
+             "stop() must do nothing (the Event is already set, the thread already joined).")
     if ticks.count != after:
-        fail(f"tick() was called {ticks.count - after} more time(s) after stop() had returned; "
+        fail(f"tick() was still called {ticks.count - after} more time(s) after stop() had returned; "
              "stop() must join() the ticking thread, so that nothing ticks afterwards.")
 
 
@@ -292,7 +298,7 @@ def test_no_tick_after_stop(mod):
     if not stop_within(ticker):
         fail(not_prompt(LONG, "right after the first tick,"))
     if not first:
-        fail(f"Ticker({LONG:g}, tick).start(): tick() was not called within {BOUND:.0f} s; "
+        fail(f"Ticker({LONG:g}, tick).start(): tick() was never called within {BOUND:.0f} s; "
              "expected the first tick at once.")
     if ticks.count != 1:
         fail(f"Ticker({LONG:g}, tick): after the first tick the test called stop(), which "
@@ -321,14 +327,14 @@ def test_latch_counts_down_to_open(mod):
              "looks and returns whether it is open.")
     zero = mod.CountDownLatch(0)
     if not zero.wait(0):
-        fail("CountDownLatch(0).wait(0) returned False; a latch with nothing to count is open "
-             "from the start.")
+        fail("CountDownLatch(0).wait(0) returned False; expected True: a latch with nothing to "
+             "count is open from the start.")
     try:
         mod.CountDownLatch(-1)
     except ValueError:
         pass
     else:
-        fail("CountDownLatch(-1) was accepted; expected ValueError (count must be >= 0).")
+        fail("CountDownLatch(-1) returned a latch; expected ValueError (count must be >= 0).")
 
 
 def test_waiters_wake_when_the_count_reaches_zero(mod):
@@ -343,8 +349,9 @@ def test_waiters_wake_when_the_count_reaches_zero(mod):
         latch.count_down()
         if not crowd.wait_for(lambda: len(crowd.results) == len(names)):
             fail(f"CountDownLatch(2): four threads called latch.wait(timeout=5); the test called "
-                 f"count_down() twice; {BOUND:.0f} s later {len(names) - len(crowd.results)} "
-                 "waiters had not returned. When the count reaches 0, set the Event: set() "
+                 f"count_down() twice, so every waiter should return; {BOUND:.0f} s later "
+                 f"{len(names) - len(crowd.results)} waiters had still not returned. When the "
+                 "count reaches 0, set the Event: set() "
                  f"wakes every waiting thread at once. {EVENT}.")
     if early:
         fail(f"CountDownLatch(2): with one count_down() still missing, {sorted(early)} had "
@@ -394,5 +401,6 @@ def test_latch_opens_when_counted_down_concurrently(mod):
                 "read-modify-write with a lock."))
         fail(f"Two threads each called count_down() once on each of {rounds} CountDownLatch(2) "
              f"(meeting at a Barrier before every latch, while the grader forced thread "
-             f"switches inside your code); {len(closed)} latches stayed closed (wait(0) False), "
-             f"e.g. latch #{closed[0][0]}. {why} {EVENT}.")
+             f"switches inside your code), so every latch should have opened; {len(closed)} "
+             f"latches were left closed (wait(0) False), e.g. latch #{closed[0][0]}. {why} "
+             f"{EVENT}.")

@@ -40,20 +40,23 @@ STOP_BOUND = 3.0
 TRAVERSAL = ("See 9.20 3 文件上传: the notes store an upload at os.path.join(BASE_DIR, 'yuan', "
              "filename), with the client's filename as it came. '../x' climbs out of the "
              "directory, and os.path.join(d, '/abs/x') IS '/abs/x': path traversal, a client "
-             "could overwrite any file the server may write. Refuse every name that is not a "
-             "plain file name (is_safe_name()) before you open anything; don't repair it.")
-STICKY = ("See 9.20 1 粘包 and 9.20 3: the header is one framing message (recv_msg()); then "
-          "read EXACTLY size bytes, asking recv() each time for at most the bytes still "
+             "could overwrite any file the server may write. The server must refuse every name "
+             "that is not a plain file name (is_safe_name()) before it opens anything; don't "
+             "repair it.")
+STICKY = ("See 9.20 1 粘包 and 9.20 3 文件上传: the header is one framing message (recv_msg()); "
+          "then the server must read EXACTLY size bytes, asking recv() each time for at most "
+          "the bytes still "
           "missing (min(remaining, CHUNK)). The header and the data, or the end of one "
           "upload and the next header, may arrive in one recv(); a recv() may also return "
           "just a few bytes.")
-ATOMIC = ("Write the data into a temporary file in the same directory "
+ATOMIC = ("The server must write the data into a temporary file in the same directory "
           "(tempfile.mkstemp(dir=self.directory)) and os.replace() it onto the final name only "
           "when all size bytes arrived and the checksum matched; on every failure delete the "
           "temporary file (try/finally) before closing the connection. The notes write "
           "straight into the final file (9.20 3), so an interrupted upload leaves half a file.")
-PROTOCOL = ("The reply is one framing message holding the JSON {\"ok\": true} or {\"ok\": "
-            "false, \"error\": \"...\"} (see exercises/file_upload.py).")
+PROTOCOL = ("The reply must be one framing message holding the JSON {\"ok\": true} or "
+            "{\"ok\": false, \"error\": \"...\"} (see exercises/file_upload.py and 9.20 3 "
+            "文件上传).")
 
 
 def fail(msg: str):
@@ -148,8 +151,8 @@ class Uploader:
         try:
             first = self.sock.recv(1, socket.MSG_PEEK)
         except TimeoutError:
-            fail(f"{doing}, the test waited {self.sock.gettimeout():.0f} s for the server's "
-                 f"reply and none came. {hint or STICKY}")
+            fail(f"{doing}, the test expected the server's reply, but none came within "
+                 f"{self.sock.gettimeout():.0f} s. {hint or STICKY}")
         except ConnectionResetError:
             first = b""
         if not first:
@@ -164,12 +167,12 @@ class Uploader:
         try:
             reply = json.loads(raw.decode("utf-8"))
         except (UnicodeDecodeError, ValueError):
-            fail(f"{doing}, the server replied {raw[:80]!r}, which is not UTF-8 JSON. "
+            fail(f"{doing}, the server answered {raw[:80]!r}, which is not UTF-8 JSON. "
                  + PROTOCOL)
         if not isinstance(reply, dict) or not isinstance(reply.get("ok"), bool) or (
                 not reply["ok"] and not (isinstance(reply.get("error"), str)
                                          and reply["error"].strip())):
-            fail(f"{doing}, the server replied {reply!r}. {PROTOCOL} A refusal says why, in "
+            fail(f"{doing}, the server answered {reply!r}. {PROTOCOL} A refusal says why, in "
                  "a non-empty 'error'.")
         return reply
 
@@ -177,8 +180,8 @@ class Uploader:
         try:
             rest = self.sock.recv(1)
         except TimeoutError:
-            fail(f"{doing}, the test waited {self.sock.gettimeout():.0f} s for the server to "
-                 f"close the connection, and it stayed open. {hint}")
+            fail(f"{doing}, the server should have closed the connection, but it was still "
+                 f"open after {self.sock.gettimeout():.0f} s. {hint}")
         except ConnectionResetError:
             return
         if rest:
@@ -198,7 +201,7 @@ class Uploader:
 def expect_ok(u: Uploader, why: str = "", doing: str | None = None) -> None:
     reply = u.reply(doing)
     if not reply["ok"]:
-        fail(f"{doing or 'After ' + u.last}, the server replied {reply!r}; expected "
+        fail(f"{doing or 'After ' + u.last}, the server answered {reply!r}; expected "
              f"{{'ok': True}}: the header was right, the name safe, and exactly `size` "
              f"bytes with the right SHA-256 followed. {why or STICKY}")
 
@@ -206,7 +209,7 @@ def expect_ok(u: Uploader, why: str = "", doing: str | None = None) -> None:
 def expect_refused(u: Uploader, why: str, doing: str | None = None) -> dict:
     reply = u.reply(doing)
     if reply["ok"]:
-        fail(f"{doing or 'After ' + u.last}, the server replied {{'ok': True}}; expected a "
+        fail(f"{doing or 'After ' + u.last}, the server answered {{'ok': True}}; expected a "
              f"refusal {{'ok': False, 'error': ...}}. {why}")
     return reply
 
@@ -214,11 +217,12 @@ def expect_refused(u: Uploader, why: str, doing: str | None = None) -> dict:
 def expect_stored(store, name: str, data: bytes, doing: str, why: str = STICKY) -> None:
     path = store / name
     if not path.is_file():
-        fail(f"{doing}, the server replied ok, but {name!r} is not in the upload directory "
-             f"(it holds {listing(store)}). Store each upload as directory/name.")
+        fail(f"{doing}, the server answered ok, but the test found no {name!r} in the upload "
+             f"directory (it holds {listing(store)}); each upload should be stored as "
+             f"directory/name. See 9.20 3 文件上传.")
     got = path.read_bytes()
     if got != data:
-        fail(f"{doing}, the server replied ok, but the stored {name!r} differs from the "
+        fail(f"{doing}, the server answered ok, but the stored {name!r} differs from the "
              f"upload: {compare(got, data)}. {why}")
 
 
@@ -279,7 +283,8 @@ def test_is_safe_name_accepts_plain_names(mod):
         if got is not True:
             fail(f"is_safe_name({name!r}) returned {got!r}; expected True: it is a plain file "
                  "name (no '/', no '\\\\', no NUL, not '', '.' or '..'). Refuse only what is "
-                 "unsafe: dots inside a name, spaces, non-ASCII and leading '-' are fine.")
+                 "unsafe: dots inside a name, spaces, non-ASCII and leading '-' are fine. "
+                 "See 9.20 3 文件上传.")
 
 
 def test_is_safe_name_rejects_traversal(mod):
@@ -299,14 +304,17 @@ def test_upload_round_trip(mod, tmp_path):
     with running(mod, tmp_path) as r, Uploader(r.port) as u:
         stored = getattr(r.server, "port", None)
         if stored != r.port:
-            fail(f"start() returned port {r.port} but server.port is {stored!r}: store the real "
-                 "port in self.port as well (port=0 means 'any free port').")
+            fail(f"start() returned port {r.port} but server.port is {stored!r}: it should store "
+                 "the real port in self.port as well (port=0 means 'any free port'). "
+                 "See 9.20 3 文件上传.")
         u.send("hello.txt", data)
         expect_ok(u)
         expect_stored(r.store, "hello.txt", data, f"After {u.last}")
         if listing(r.store) != ["hello.txt"]:
-            fail(f"After one upload, the upload directory holds {listing(r.store)}; expected "
-                 "just ['hello.txt']: a temporary file must be renamed (os.replace) or deleted.")
+            fail(f"After one upload, the test found in the upload directory "
+                 f"{listing(r.store)}; expected "
+                 "just ['hello.txt']: a temporary file must be renamed (os.replace) or deleted. "
+                 + ATOMIC)
         newer = b"a newer version\n"
         u.send("hello.txt", newer)
         expect_ok(u, doing="After a second upload of 'hello.txt' on the same connection")
@@ -347,7 +355,7 @@ def test_header_and_data_in_one_send(mod, tmp_path):
                  "(then half-closed its side); then")
         reply = u.reply(doing)
         if not reply["ok"]:
-            fail(f"{doing} the server replied {reply!r}, though every byte had been sent. A "
+            fail(f"{doing} the server answered {reply!r}, though every byte had been sent. A "
                  "header read with one recv(1024) takes the first bytes of the file with it, "
                  "and they are missing from the data. " + STICKY)
         expect_stored(r.store, "glued.bin", data, doing.rstrip("; then"))
@@ -364,13 +372,13 @@ def test_two_uploads_back_to_back(mod, tmp_path):
         reply = u.reply(doing, hint="Did the server read past the first upload's 3000 bytes "
                                     "and swallow the second header? " + STICKY)
         if not reply["ok"]:
-            fail(f"{doing} the server replied {reply!r}. " + STICKY)
+            fail(f"{doing} the server answered {reply!r}. " + STICKY)
         second_doing = doing.replace("for the first one,", "for the second one,")
         reply = u.reply(second_doing, hint="After the first upload's 3000 bytes, the next "
                                            "bytes are the second header: the first upload must "
                                            "not read past its own size. " + STICKY)
         if not reply["ok"]:
-            fail(f"{second_doing} the server replied {reply!r}. " + STICKY)
+            fail(f"{second_doing} the server answered {reply!r}. " + STICKY)
         expect_stored(r.store, "first.txt", first, "After two uploads sent back to back")
         expect_stored(r.store, "second.txt", second, "After two uploads sent back to back")
 
@@ -385,7 +393,7 @@ def test_upload_arriving_in_small_pieces(mod, tmp_path):
                          "returned between 1 and 700 bytes, as TCP may legally do; then")
                 reply = u.reply(doing)
                 if not reply["ok"]:
-                    fail(f"{doing} the server replied {reply!r}. A recv() that returns fewer "
+                    fail(f"{doing} the server answered {reply!r}. A recv() that returns fewer "
                          "than 1024 bytes does NOT mean the file is over: count the bytes "
                          "until you have `size` of them. " + STICKY)
         expect_stored(r.store, "pieces.bin", data, "After an upload that arrived in pieces")
@@ -408,10 +416,11 @@ def test_checksum_mismatch_is_rejected(mod, tmp_path):
                                   "update() per chunk) and compare hexdigest() with the "
                                   "header's sha256 before you keep the file.", doing)
         if "sha" not in reply["error"].lower() and "checksum" not in reply["error"].lower():
-            fail(f"{doing}, the server replied {reply!r}: say what was wrong (e.g. 'checksum "
-                 "mismatch'), so the client knows to send it again.")
+            fail(f"{doing}, the server answered {reply!r}: say what was wrong (e.g. 'checksum "
+                 "mismatch'), so the client knows to send it again. See 9.20 3 文件上传.")
         if listing(r.store) != ["doc.txt"]:
-            fail(f"{doing}, the upload directory holds {listing(r.store)}; expected just the "
+            fail(f"{doing}, the test found in the upload directory {listing(r.store)}; "
+                 f"expected just the "
                  "old ['doc.txt']: delete the temporary file of a refused upload. " + ATOMIC)
         expect_stored(r.store, "doc.txt", good, doing,
                       "A refused upload must leave the old file of that name untouched. "
@@ -441,12 +450,13 @@ def test_path_traversal_names_are_rejected(mod, tmp_path):
                 fail(f"{doing}, the server wrote {where}: OUTSIDE its upload directory "
                      f"{r.store}. " + TRAVERSAL)
             if reply["ok"]:
-                fail(f"{doing}, the server replied {{'ok': True}} (the upload directory now "
+                fail(f"{doing}, the server answered {{'ok': True}} (the upload directory now "
                      f"holds {listing(r.store)}); expected {{'ok': False, 'error': ...}}: "
                      f"{name!r} is not a plain file name. " + TRAVERSAL)
             if listing(r.store) != ["a"] or listing(r.store / "a"):
                 fail(f"{doing}, the server refused it but left {listing(r.store)} in the "
-                     "upload directory: refuse the name before you create any file.")
+                     "upload directory: it should refuse the name before it creates any file. "
+                     + TRAVERSAL)
         u.send("fine.txt", b"ok")
         expect_ok(u, doing="After the refused names, an upload named 'fine.txt' on the same "
                            "connection",
@@ -465,13 +475,16 @@ def test_oversized_upload_is_refused_at_once(mod, tmp_path):
                                         "header, and refuse at once, without waiting for (or "
                                         "storing) the data: a header can announce a terabyte.")
             if reply["ok"]:
-                fail(f"{doing}, the server replied {{'ok': True}}; expected a refusal.")
+                fail(f"{doing}, the server answered {{'ok': True}}; expected a refusal. "
+                     "Compare size with self.max_size right after the header. See 9.20 3 "
+                     "文件上传.")
             u.expect_closed(f"{doing}, after its refusal",
                             "After refusing a size, the server cannot tell where the data "
                             "would end: close the connection.")
             if listing(r.store):
-                fail(f"{doing}, the upload directory holds {listing(r.store)}; expected it "
-                     "empty.")
+                fail(f"{doing}, the test found in the upload directory {listing(r.store)}; "
+                     f"expected it "
+                     "empty. " + ATOMIC)
         data = bytes(limit)
         with Uploader(r.port) as u:
             u.send("just-fits.bin", data)
@@ -506,11 +519,12 @@ def test_malformed_header_is_refused(mod, tmp_path):
                         "many data bytes would follow.")
                 reply = u.reply(doing, hint=hint)
                 if reply["ok"]:
-                    fail(f"{doing}, the server replied {{'ok': True}}. {hint}")
+                    fail(f"{doing}, the server answered {{'ok': True}}. {hint}")
                 u.expect_closed(f"{doing}, after the refusal", hint)
         if listing(r.store):
-            fail(f"After malformed headers, the upload directory holds {listing(r.store)}; "
-                 "expected it empty.")
+            fail(f"After malformed headers, the test found in the upload directory "
+                 f"{listing(r.store)}; "
+                 "expected it empty. " + ATOMIC)
 
 
 # --- interrupted uploads ------------------------------------------------------------------
@@ -533,18 +547,19 @@ def test_interrupted_upload_leaves_no_file(mod, tmp_path):
                 try:
                     first = u.sock.recv(1, socket.MSG_PEEK)
                 except TimeoutError:
-                    fail(f"{doing}; the server neither replied nor closed the connection "
-                         f"within {REPLY_BOUND:.0f} s. recv() returning b'' is the end: delete "
-                         "the temporary file, then close.")
+                    fail(f"{doing}; the server neither answered nor closed the connection "
+                         f"within {REPLY_BOUND:.0f} s. recv() returning b'' is the end: the server "
+                         "should delete the temporary file, then close. " + ATOMIC)
                 except ConnectionResetError:
                     first = b""
                 if first:
                     reply = u.reply(doing)
                     if reply["ok"]:
-                        fail(f"{doing}; the server replied {{'ok': True}} to an upload that "
+                        fail(f"{doing}; the server answered {{'ok': True}} to an upload that "
                              f"was cut short. Count the bytes: only `size` of them complete "
                              f"an upload. " + STICKY)
-                    u.expect_closed(f"{doing}; after its refusal", "Then close the connection.")
+                    u.expect_closed(f"{doing}; after its refusal",
+                                    "Then close the connection. See 9.20 3 文件上传.")
             left = listing(r.store)
             if "fresh.txt" in left:
                 fail(f"{doing}; after the server closed the connection, the upload directory "
@@ -578,7 +593,8 @@ def test_reset_mid_upload_leaves_no_file(mod, tmp_path):
             u.send("gone.bin", b"", size=announced, digest="0" * 64, send_data=data)
         except TimeoutError:
             fail(f"A client announced an upload of 8 MiB and sent 4 MiB of it; the server read "
-                 f"none of it for {REPLY_BOUND:.0f} s. Read the data as it arrives. " + STICKY)
+                 f"none of it for {REPLY_BOUND:.0f} s. It should read the data as it arrives. "
+                 + STICKY)
         finally:
             net.reset(u.sock)  # then vanish abruptly (RST) in the middle of the data
         complaint = r.stop()  # stop() joins every handler: its cleanup is over
@@ -587,7 +603,8 @@ def test_reset_mid_upload_leaves_no_file(mod, tmp_path):
         left = listing(r.store)
         if left != ["done.txt"]:
             fail(f"A client vanished (connection reset) after 4 MiB of the 8 MiB of 'gone.bin'; "
-                 f"after stop() returned, the upload directory holds {left}, expected just "
+                 f"after stop() returned, the test found in the upload directory {left}, "
+                 f"expected just "
                  f"['done.txt']. A reset raises ConnectionResetError in recv(): the same "
                  f"cleanup applies (try/finally). " + ATOMIC)
 
@@ -608,9 +625,10 @@ def test_concurrent_uploads(mod, tmp_path):
                 except TimeoutError:
                     fail("Client A sent the first 100000 of 300000 bytes and paused; client B "
                          "then sent a whole upload of 5000 bytes and waited 2 s for a reply "
-                         "that never came: your server serves one connection at a time. Give "
+                         "that never came (it should come at once): your server serves one "
+                         "connection at a time. Give "
                          "every accepted connection its own threading.Thread (8.18 1.2.2), so "
-                         "one slow upload never holds up the others.")
+                         "one slow upload never holds up the others. See 9.20 3 文件上传.")
                 expect_ok(b, doing="While client A's upload was paused halfway, client B's "
                                    "whole upload")
             expect_stored(r.store, "quick.bin", quick, "While client A's upload was paused")
@@ -633,12 +651,14 @@ def test_concurrent_uploads(mod, tmp_path):
                                   what="uploader")
         except Stuck as exc:
             fail(f"{len(jobs)} clients uploaded at once; some were still waiting for a reply "
-                 f"after {net.BOUND:.0f} s. {exc}")
+                 f"after {net.BOUND:.0f} s, where each should get one at once. Give every "
+                 f"connection a thread of its own. {exc}")
         for (name, _), reply in zip(jobs, replies):
             if not reply["ok"]:
                 fail(f"While {len(jobs)} clients uploaded at once, the upload of {name!r} got "
                      f"{reply!r}. Every connection needs its own temporary file "
-                     f"(tempfile.mkstemp gives each a unique name) and its own hash.")
+                     f"(tempfile.mkstemp gives each a unique name) and its own hash. "
+                     + ATOMIC)
         for name, data in files.items():
             expect_stored(r.store, name, data, f"While {len(jobs)} clients uploaded at once")
         got = (r.store / "same.bin").read_bytes()
@@ -648,9 +668,43 @@ def test_concurrent_uploads(mod, tmp_path):
                  + ATOMIC)
         left = listing(r.store)
         if len(left) != len(files) + 3:
-            fail(f"After all uploads finished, the upload directory holds {left}: temporary "
-                 "files must be renamed or deleted.")
+            fail(f"After all uploads finished, the test found in the upload directory {left}: "
+                 f"temporary "
+                 "files must be renamed or deleted. " + ATOMIC)
 
+
+
+def test_stop_with_idle_client_connected(mod, tmp_path):
+    with running(mod, tmp_path) as r:
+        with Uploader(r.port) as u:
+            u.send("before-stop.txt", b"stored before stop()")
+            expect_ok(u)
+            complaint = r.stop()  # the client stays connected, idle between two uploads
+            if complaint:
+                fail(complaint + " (A client was connected and idle, between two uploads, "
+                     "when stop() was called.)")
+            u.sock.settimeout(REPLY_BOUND)
+            try:
+                rest = u.sock.recv(1)
+            except TimeoutError:
+                fail("stop() returned while a client was connected and idle, but its "
+                     "connection was still open: stop() must shut down every open connection "
+                     "(conn.shutdown(socket.SHUT_RDWR) wakes the handler in recv_msg()). "
+                     "See 9.20 3 文件上传.")
+            except ConnectionResetError:
+                rest = b""
+            if rest:
+                fail(f"After stop(), the idle client read {rest!r}; expected the connection to "
+                     "be closed (an empty read). See 9.20 3 文件上传.")
+        expect_stored(r.store, "before-stop.txt", b"stored before stop()",
+                      "After an upload and then stop()", "stop() must not touch finished uploads.")
+        try:
+            probe = socket.create_connection((net.HOST, r.port), timeout=REPLY_BOUND)
+        except ConnectionRefusedError:
+            return
+        probe.close()
+        fail(f"After stop() returned, a new client could still connect to port {r.port}: stop() "
+             "should close the listening socket and end the accept thread. See 9.20 3 文件上传.")
 
 # --- the client: upload() -------------------------------------------------------------------
 
@@ -661,15 +715,16 @@ def call_upload(mod, port, path, what: str, **kw):
     except NotImplementedError:
         raise
     except mod.UploadError as exc:
-        fail(f"{what} raised UploadError({exc}) against a server that accepts it. ("
-             "If the server tests fail too, fix the server first.)")
+        fail(f"{what} raised UploadError({exc}) against a server that accepts it; it should "
+             "return None. (If the server tests fail too, fix the server first.) " + STICKY)
     except TimeoutError:
-        fail(f"{what} was still waiting after {net.BOUND:.0f} s. Send the header with "
+        fail(f"{what} was still waiting after {net.BOUND:.0f} s. It should send the header with "
              "send_msg(), then exactly `size` bytes, then recv_msg() the reply. (If the "
              "server tests fail too, fix the server first.) " + STICKY)
     except ConnectionError as exc:
         fail(f"{what} raised {type(exc).__name__}({exc}): the server closed the connection "
-             "instead of replying, so it did not understand the upload. Send the header with "
+             "instead of replying, so it did not understand the upload. upload() should send "
+             "the header with "
              "send_msg() (a framing message), then exactly `size` bytes. (If the server "
              "tests fail too, fix the server first.) " + STICKY)
 
@@ -699,16 +754,31 @@ def test_upload_client_round_trip(mod, tmp_path):
         except mod.UploadError as exc:
             if not str(exc).strip():
                 fail("upload(..., name='../evil.txt') raised UploadError with an empty "
-                     "message; pass the server's 'error' text to UploadError.")
+                     "message; it should pass the server's 'error' text to UploadError. "
+                     "See 9.20 3 文件上传.")
         except TimeoutError:
             fail("upload(..., name='../evil.txt') was still waiting after "
-                 f"{net.BOUND:.0f} s for the server's refusal.")
+                 f"{net.BOUND:.0f} s for the server's refusal, which it should have read at "
+                 "once with recv_msg(). " + STICKY)
         else:
-            fail("upload(port, path, name='../evil.txt') returned normally; the server "
-                 "refused it ({'ok': false, ...}), so upload() must raise UploadError(error).")
+            if (tmp_path / "evil.txt").exists():
+                fail("upload(port, path, name='../evil.txt') returned normally: your own "
+                     "UploadServer, which this test runs, accepted the name and wrote "
+                     "evil.txt OUTSIDE its upload directory; it should have refused it. Fix "
+                     "the server first (test_path_traversal_names_are_rejected). " + TRAVERSAL)
+            if any("evil" in n for n in listing(r.store)):
+                fail("upload(port, path, name='../evil.txt') returned normally: your own "
+                     "UploadServer, which this test runs, accepted the name and stored "
+                     f"{[n for n in listing(r.store) if 'evil' in n]} in the upload directory; "
+                     "it should have refused it, not repaired it. Fix the server first "
+                     "(test_path_traversal_names_are_rejected). " + TRAVERSAL)
+            fail("upload(port, path, name='../evil.txt') returned normally, but the server "
+                 "refused the name ({'ok': false, ...}); upload() must then raise "
+                 "UploadError(error). See 9.20 3 文件上传.")
         if (tmp_path / "evil.txt").exists():
-            fail("upload(..., name='../evil.txt') created evil.txt outside the upload "
-                 "directory. " + TRAVERSAL)
+            fail("upload(..., name='../evil.txt') raised UploadError, but evil.txt was written "
+                 "outside the upload directory all the same: the server must refuse the name "
+                 "before it creates any file. " + TRAVERSAL)
 
 
 @contextlib.contextmanager
@@ -770,26 +840,29 @@ def test_upload_client_wire_format(mod, tmp_path):
     if "unframed" in seen:
         fail(f"upload() sent {seen['unframed'][:60]!r}...: the header without the 4-byte "
              "length in front of it, as the notes send 'post|size|name'. Then the server "
-             "cannot tell where the header ends and the file begins (粘包). Send the header "
-             "with send_msg().")
+             "cannot tell where the header ends and the file begins (粘包). It should send the "
+             "header with send_msg(). " + STICKY)
     if seen.get("header") != want:
         shown = seen.get("header", seen.get("raw", seen.get("unframed", b""))[:120])
         fail(f"upload(port, '.../photo.jpg') of {size(len(data))} sent the header {shown!r}; "
              f"expected one framing message holding the JSON {want!r} (name: the file's "
-             "basename; sha256: hashlib.sha256(data).hexdigest()).")
+             "basename; sha256: hashlib.sha256(data).hexdigest()). See 9.20 3 文件上传.")
     got = seen.get("data", b"")
     if got != data:
         fail(f"After its header, upload() sent data that differs from the file: "
-             f"{compare(got, data).replace('it holds', 'got')}. Send exactly the file's bytes.")
+             f"{compare(got, data).replace('it holds', 'got')}. It should send exactly the "
+             f"file's bytes. " + STICKY)
     if seen.get("after"):
         fail(f"After its upload, upload() sent {size(len(seen['after']))} more; expected "
-             "exactly `size` data bytes, then nothing.")
+             "exactly `size` data bytes, then nothing. " + STICKY)
     if raised is not None:
-        fail(f"upload() sent a correct upload, and the server replied {{'ok': true}}; yet "
-             f"upload() raised {type(raised).__name__}({raised}). On ok, return None.")
+        fail(f"upload() sent a correct upload, and the server answered {{'ok': true}}; yet "
+             f"upload() raised {type(raised).__name__}({raised}). On ok, it should return "
+             f"None. See 9.20 3 文件上传.")
     if seen.get("open"):
         fail(f"After the server's reply, upload() kept the connection open for "
-             f"{net.BOUND:.0f} s: close it when the upload is done (with socket...: ).")
+             f"{net.BOUND:.0f} s: it should close it when the upload is done (with "
+             f"socket...: ). See 9.20 3 文件上传.")
 
     seen = {}
     with fake_server(b'{"ok": false, "error": "disk full"}', seen) as port:
@@ -797,12 +870,12 @@ def test_upload_client_wire_format(mod, tmp_path):
             mod.upload(port, str(path), timeout=net.BOUND)
         except mod.UploadError as exc:
             if "disk full" not in str(exc):
-                fail(f"The server replied {{'ok': false, 'error': 'disk full'}}; upload() "
+                fail(f"The server answered {{'ok': false, 'error': 'disk full'}}; upload() "
                      f"raised UploadError({str(exc)!r}), which should carry the server's "
-                     "error text.")
+                     "error text. See 9.20 3 文件上传.")
         else:
-            fail("The server replied {'ok': false, 'error': 'disk full'}; upload() returned "
-                 "normally instead of raising UploadError('disk full').")
+            fail("The server answered {'ok': false, 'error': 'disk full'}; upload() returned "
+                 "normally instead of raising UploadError('disk full'). See 9.20 3 文件上传.")
 
     seen = {}
     with fake_server(None, seen) as port:
@@ -813,9 +886,11 @@ def test_upload_client_wire_format(mod, tmp_path):
         except TimeoutError:
             fail(f"The server read the upload and closed without a reply; upload() was "
                  f"still waiting after {net.BOUND:.0f} s. recv_msg() returns None at the end "
-                 "of the stream: raise ConnectionError.")
+                 "of the stream: it should raise ConnectionError. See 9.20 3 文件上传.")
         except mod.UploadError as exc:
             fail(f"The server read the upload and closed without a reply; upload() raised "
-                 f"UploadError({exc}). No reply is not a refusal: raise ConnectionError.")
+                 f"UploadError({exc}). No reply is not a refusal: it should raise "
+                 "ConnectionError. See 9.20 3 文件上传.")
     fail("The server read the upload and closed the connection without a reply; upload() "
-         "returned normally, as if it had succeeded. raise ConnectionError.")
+         "returned normally, as if it had succeeded; it should raise ConnectionError. "
+         "See 9.20 3 文件上传.")

@@ -112,16 +112,17 @@ def byte_order_hint(error: str, length: int) -> str:
 
 def explain_wrong(got, want: bytes, after: bytes, number: int, how: str) -> str:
     """Why `got` is not message #number (`want`); `after` is the stream that followed it."""
-    head = f"recv_msg() call #{number} ({how}) "
+    head = f"recv_msg() call #{number} ({how}; {a_message(len(want))} expected) "
     if got is None:
         return (head + f"returned None (end of stream), but the peer had sent "
                 f"{a_message(len(want))} and the connection was still open. None means only: "
                 f"the peer closed the connection before the first header byte. An empty "
                 f"message is b''. {SEE}")
     if not isinstance(got, (bytes, bytearray)):
-        return head + f"returned a {type(got).__name__}, expected the payload as bytes."
+        return head + f"returned a {type(got).__name__}, expected the payload as bytes. {SEE}"
     if got == want:
-        return head + f"returned the right payload, but as a {type(got).__name__}: return bytes."
+        return head + (f"returned the right payload, but as a {type(got).__name__}: it should "
+                       f"return bytes. {SEE}")
     got = bytes(got)
     extra = len(got) - len(want)
     if extra > 0 and got.startswith(want) and after.startswith(got[len(want):]):
@@ -199,7 +200,7 @@ def expect_connection_error(mod, sock, what: str, length: int) -> None:
         return
     except struct.error as exc:
         pytest.fail(f"{head} crashed with struct.error({exc}) unpacking a short header. A "
-                    f"close inside a message is a broken message: raise ConnectionError "
+                    f"close inside a message is a broken message: it should raise ConnectionError "
                     f"(recv_exactly() does, when recv() returns b'' too early). {SEE}",
                     pytrace=False)
     except ValueError as exc:
@@ -207,11 +208,11 @@ def expect_connection_error(mod, sock, what: str, length: int) -> None:
                     f"{byte_order_hint(str(exc), length)} {SEE}", pytrace=False)
     except TimeoutError:
         pytest.fail(f"{head} was still waiting after {BOUND:.0f} s: recv() returning b'' means "
-                    f"the peer closed; stop reading and raise ConnectionError. {SEE}",
+                    f"the peer closed; it should stop reading and raise ConnectionError. {SEE}",
                     pytrace=False)
     if got is None:
         pytest.fail(f"{head} returned None, as for a clean end between messages. A close in "
-                    f"the middle of a message broke it: raise ConnectionError. Only EOF "
+                    f"the middle of a message broke it: it should raise ConnectionError. Only EOF "
                     f"before the first header byte is a clean end. {SEE}", pytrace=False)
     shown = f"{size(len(got))} ({bytes(got)[:16]!r})" if got else "b''"
     pytest.fail(f"{head} returned {shown} as if that were a message. The message was cut "
@@ -231,7 +232,7 @@ def expect_end(mod, sock, what: str) -> None:
                     f"close inside a message is a ConnectionError. {SEE}", pytrace=False)
     except TimeoutError:
         pytest.fail(f"{head} was still waiting after {BOUND:.0f} s: recv() returning b'' means "
-                    f"the peer closed; return None.", pytrace=False)
+                    f"the peer closed; it should return None. {SEE}", pytrace=False)
     if got is not None:
         extra = (" An empty message (a header saying 0) and the end of the stream (recv() "
                  "returns b'' before any header byte) are different things: return None "
@@ -294,8 +295,9 @@ def round_trip(mod, payloads: list[bytes], what: str) -> None:
                     mod.send_msg(a, p)
                 except ValueError as exc:
                     pytest.fail(f"send_msg() raised ValueError({exc}) for a payload of "
-                                f"{size(len(p))}; only payloads over MAX_MESSAGE_SIZE = 16 MiB are "
-                                f"refused (a payload of exactly 16 MiB is allowed).",
+                                f"{size(len(p))}; it should have sent it: only payloads over "
+                                f"MAX_MESSAGE_SIZE = 16 MiB are refused (a payload of exactly 16 "
+                                f"MiB is allowed: compare with >, not >=). {SEE}",
                                 pytrace=False)
 
         with in_background(sender, a, "sender"):
@@ -305,14 +307,17 @@ def round_trip(mod, payloads: list[bytes], what: str) -> None:
                     got = mod.recv_msg(b)
                 except ValueError as exc:
                     pytest.fail(f"recv_msg() raised ValueError({exc}) for {a_message(len(want))} "
-                                f"({how}); only lengths over MAX_MESSAGE_SIZE = 16 MiB "
-                                f"are refused.", pytrace=False)
+                                f"({how}); it should have returned it: only lengths over "
+                                f"MAX_MESSAGE_SIZE = 16 MiB are refused (compare with >, not "
+                                f">=). {SEE}", pytrace=False)
                 except ConnectionError as exc:
                     pytest.fail(f"recv_msg() ({how}) raised {type(exc).__name__}({exc}) while "
-                                f"the sender was still connected. {SEE}", pytrace=False)
+                                f"the sender was still connected; expected "
+                                f"{a_message(len(want))}. {SEE}", pytrace=False)
                 except TimeoutError:
-                    pytest.fail(f"recv_msg() ({how}) got nothing more for {HANG:.0f} s: the "
-                                f"message of {size(len(want))} never arrived complete. Does "
+                    pytest.fail(f"recv_msg() ({how}) expected {a_message(len(want))}, but got "
+                                f"nothing more for {HANG:.0f} s: the message never arrived "
+                                f"complete. Does "
                                 f"send_msg() use sendall()? send() may send only part of a big "
                                 f"buffer. {SEE}", pytrace=False)
                 if got is None or type(got) is not bytes or len(got) != len(want) or (
@@ -333,7 +338,8 @@ def test_recv_exactly_collects_fragments(mod):
                 got = mod.recv_exactly(b, 1000)
             except TimeoutError:
                 pytest.fail(f"recv_exactly(sock, 1000) was still waiting after {BOUND:.0f} s "
-                            f"with 1004 bytes sent ({how}).", pytrace=False)
+                            f"with 1004 bytes sent ({how}); it should have returned the first "
+                            f"1000 at once. {SEE}", pytrace=False)
             if got != data:
                 n = len(got) if isinstance(got, (bytes, bytearray)) else None
                 if n is not None and n > 1000:
@@ -353,8 +359,8 @@ def test_recv_exactly_collects_fragments(mod):
                             f"than the bytes still missing: the rest belongs to the next "
                             f"message. {SEE}", pytrace=False)
             if type(got) is not bytes:
-                pytest.fail(f"recv_exactly() returned a {type(got).__name__}; return bytes.",
-                            pytrace=False)
+                pytest.fail(f"recv_exactly() returned a {type(got).__name__}; it should return "
+                            f"bytes. {SEE}", pytrace=False)
 
 
 def test_recv_exactly_zero_bytes_returns_empty(mod):
@@ -363,19 +369,22 @@ def test_recv_exactly_zero_bytes_returns_empty(mod):
         try:
             got = mod.recv_exactly(b, 0)
         except TimeoutError:
-            pytest.fail(f"recv_exactly(sock, 0) waited {HANG:.0f} s for data: asking for 0 bytes "
-                        f"must return b'' at once, without reading.", pytrace=False)
+            pytest.fail(f"recv_exactly(sock, 0) was still waiting for data after {HANG:.0f} s: "
+                        f"asking for 0 bytes must return b'' at once, without reading. {SEE}",
+                        pytrace=False)
         except ConnectionError as exc:
             pytest.fail(f"recv_exactly(sock, 0) raised {type(exc).__name__}({exc}) on an open "
-                        f"connection: 0 of 0 bytes is complete; return b''. (recv(0) returns "
-                        f"b'' too, which does NOT mean the peer closed.)", pytrace=False)
+                        f"connection: 0 of 0 bytes is complete; it should return b''. (recv(0) "
+                        f"returns b'' too, which does NOT mean the peer closed.) {SEE}",
+                        pytrace=False)
         if got != b"" or type(got) is not bytes:
-            pytest.fail(f"recv_exactly(sock, 0) returned {got!r}, expected b''.", pytrace=False)
+            pytest.fail(f"recv_exactly(sock, 0) returned {got!r}, expected b''. {SEE}",
+                        pytrace=False)
         a.sendall(b"xyz")
         after = mod.recv_exactly(b, 3)
         if after != b"xyz":
             pytest.fail(f"recv_exactly(sock, 0) then recv_exactly(sock, 3) returned {after!r}, "
-                        f"expected b'xyz'.", pytrace=False)
+                        f"expected b'xyz'. {SEE}", pytrace=False)
 
 
 def test_recv_exactly_raises_when_peer_closes_early(mod):
@@ -389,18 +398,18 @@ def test_recv_exactly_raises_when_peer_closes_early(mod):
             except ConnectionError as exc:
                 text = str(exc)
                 if str(len(sent)) not in text or str(n) not in text:
-                    pytest.fail(f"{head} raised ConnectionError({text!r}); say in the message "
-                                f"how many of the {n} bytes arrived, e.g. 'connection closed "
-                                f"after {len(sent)} of {n} bytes'.", pytrace=False)
+                    pytest.fail(f"{head} raised ConnectionError({text!r}); its message should "
+                                f"say how many of the {n} bytes arrived, e.g. 'connection closed "
+                                f"after {len(sent)} of {n} bytes'. {SEE}", pytrace=False)
                 continue
             except TimeoutError:
                 pytest.fail(f"{head} was still waiting after {BOUND:.0f} s. recv() returning "
-                            f"b'' means the peer closed: stop and raise ConnectionError.",
-                            pytrace=False)
+                            f"b'' means the peer closed: it should stop and raise "
+                            f"ConnectionError. {SEE}", pytrace=False)
             pytest.fail(f"{head} returned {got!r} instead of raising ConnectionError. recv() "
                         f"returning b'' means the peer closed before all {n} bytes came: "
                         f"raise ConnectionError('connection closed after {len(sent)} of {n} "
-                        f"bytes').", pytrace=False)
+                        f"bytes'). {SEE}", pytrace=False)
 
 
 # --- recv_msg: the stream may be split or glued anywhere --------------------------
@@ -463,16 +472,17 @@ def test_send_msg_rejects_oversized_payload(mod):
         except TimeoutError:
             pytest.fail(f"{head} was still sending after {HANG:.0f} s (nobody was reading): it "
                         f"must check len(payload) against MAX_MESSAGE_SIZE and raise ValueError "
-                        f"before sending anything.", pytrace=False)
+                        f"before sending anything. {SEE}", pytrace=False)
         else:
-            pytest.fail(f"{head} returned without raising ValueError. Check len(payload) "
-                        f"against MAX_MESSAGE_SIZE before sending.", pytrace=False)
+            pytest.fail(f"{head} returned without raising ValueError; it should check "
+                        f"len(payload) against MAX_MESSAGE_SIZE before sending. {SEE}",
+                        pytrace=False)
         a.sendall(b"MARK")  # TCP keeps order: whatever send_msg() sent comes before this
         first = read_raw(b, 4)
         if first != b"MARK":
             pytest.fail(f"{head} raised ValueError, but only after putting bytes on the wire "
                         f"(the peer read {first.hex(' ')} before the test's own next bytes): "
-                        f"check the size before sending anything.", pytrace=False)
+                        f"it must check the size before sending anything. {SEE}", pytrace=False)
 
 
 # --- the two ends of a conversation ----------------------------------------------
@@ -525,12 +535,12 @@ def test_send_msg_wire_format(mod):
         return
     calls = "send_msg(sock, b'abc'), send_msg(sock, b''), send_msg(sock, bytes(300))"
     if wire[:4] in (struct.pack("<I", 3), struct.pack("<Q", 3)[:4]):
-        pytest.fail(f"{calls} put {wire[:7].hex(' ')} first on the wire, expected "
+        pytest.fail(f"{calls} wrote {wire[:7].hex(' ')} first to the wire, expected "
                     f"{want[:7].hex(' ')}: the length is little-endian (host byte order, "
                     f"'<I', '=I' or 'I'). The protocol says network byte order: pack with "
-                    f"HEADER = struct.Struct('!I').", pytrace=False)
+                    f"HEADER = struct.Struct('!I'). {SEE}", pytrace=False)
     offset = first_difference(wire, want)
-    pytest.fail(f"{calls} put {size(len(wire))} on the wire, expected {size(len(want))}: "
+    pytest.fail(f"{calls} wrote {size(len(wire))} to the wire, expected {size(len(want))}: "
                 f"each message as a 4-byte big-endian length ('!I') followed by the payload. "
                 f"First difference at byte {offset}: got {wire[offset:offset + 8].hex(' ')}, "
-                f"expected {want[offset:offset + 8].hex(' ')}.", pytrace=False)
+                f"expected {want[offset:offset + 8].hex(' ')}. {SEE}", pytrace=False)

@@ -283,7 +283,8 @@ def test_classify_cpu_and_io(mod):
                  f"{want!r} ({why}).{wrong} CPU密集型: cpu一直在运行; IO密集型: cpu出于空闲状态. "
                  f"{SEE}")
     if (mod.CPU_BOUND, mod.IO_BOUND) != ("cpu", "io"):
-        fail("CPU_BOUND and IO_BOUND are given as 'cpu' and 'io'; keep them.")
+        fail(f"CPU_BOUND and IO_BOUND came back as {(mod.CPU_BOUND, mod.IO_BOUND)!r}; they must stay "
+             f"'cpu' and 'io', as given.")
 
 
 def test_classify_rejects_impossible_measurements(mod):
@@ -294,8 +295,8 @@ def test_classify_rejects_impossible_measurements(mod):
         except ValueError:
             continue
         except ZeroDivisionError:
-            fail(f"classify(cpu_time={cpu}, wall_time={wall}) crashed with ZeroDivisionError; "
-                 f"check the measurements first and raise ValueError ({why}).")
+            fail(f"classify(cpu_time={cpu}, wall_time={wall}) raised ZeroDivisionError; "
+                 f"expected ValueError ({why}): check the measurements before dividing.")
         fail(f"classify(cpu_time={cpu}, wall_time={wall}) returned {got!r}; expected ValueError: "
              f"{why}, so the measurement is wrong.")
 
@@ -312,24 +313,26 @@ def test_run_io_uses_threads_whose_waits_overlap(mod):
     elsewhere = sorted({r["pid"] for r in results if r["pid"] != me})
     if elsewhere:
         fail(f"{call}: the jobs ran in other processes (pids {elsewhere}; the test's pid is "
-             f"{me}). Each job only waits for the network. {IO}")
+             f"{me}); expected threads of the caller's own process, since each job only waits "
+             f"for the network. {IO}")
     if not meet.met:
         fail(f"{call}: each job connects to a test server and waits for its answer (an I/O "
              f"wait); the server answers once all {n} wait. Only {meet.peak} of them ever waited "
              f"at the same time (the test waited {IO_MEET:.0f} s), so your threads did not wait "
-             f"together. Submit all the jobs before you wait for any result (pool.map(), or "
+             f"together; all {n} should have. Submit all the jobs before you wait for any result (pool.map(), or "
              f"submit() them all and only then call result()), with `workers` threads. "
              f"Intervals: {intervals(results)}. {IO}")
     threads = {r["thread"] for r in results}
     if len(threads) != n:
-        fail(f"{call}: {n} jobs waited at once in only {len(threads)} thread(s)?! "
-             f"Intervals: {intervals(results)}.")
+        fail(f"{call}: {n} jobs waited at once in only {len(threads)} thread(s); expected one "
+             f"thread per waiting job. Intervals: {intervals(results)}.")
     order = [r["i"] for r in results]
     if order != list(range(n)):
         fail(f"{call} returned the results of jobs {order}; expected input order "
              f"{list(range(n))}: results[i] must be func(items[i]).")
-    if mod.run_io(io_job, []) != []:
-        fail("run_io(io_job, []) must return [] (no items, no threads).")
+    got = mod.run_io(io_job, [])
+    if got != []:
+        fail(f"run_io(io_job, []) returned {short(got)}; expected [] (no items, no threads).")
 
 
 def test_run_io_reraises_task_exception(mod):
@@ -358,7 +361,7 @@ def test_run_io_leaves_no_threads_running(mod):
     if problems:
         fail(f"run_io(io_job, <4 items>, workers=4) returned, but left behind: "
              f"{'; '.join(problems)}. Every worker thread must have finished when run_io() "
-             f"returns. {SHUTDOWN.replace('ProcessPoolExecutor', 'ThreadPoolExecutor')}")
+             f"returns. {SHUTDOWN.replace('ProcessPoolExecutor', 'ThreadPoolExecutor')} {SEE}")
 
 
 # --- run_cpu --------------------------------------------------------------------------
@@ -373,15 +376,16 @@ def test_run_cpu_uses_processes_that_overlap(mod):
     here = [r["i"] for r in results if r["pid"] == me]
     if here:
         fail(f"{call}: job(s) {here} ran in the test's own process (pid {me}), in thread(s) "
-             f"{sorted({r['name'] for r in results if r['pid'] == me})}. CPU-bound jobs in "
-             f"threads take turns on the GIL. {GIL}")
+             f"{sorted({r['name'] for r in results if r['pid'] == me})}; expected each job in "
+             f"a worker PROCESS. CPU-bound jobs in threads take turns on the GIL. {GIL}")
     pids = sorted({r["pid"] for r in results})
     if not meet.met or len(pids) < n:
         fail(f"{call}: each job checks in at a test server and waits until all {n} have "
              f"checked in, then computes. Only {meet.peak} of them ever ran at the same time "
              f"(the test waited {CPU_MEET:.0f} s); they ran in {len(pids)} process(es) {pids}, "
-             f"one job after another. Start `workers` processes and submit all the jobs before waiting "
-             f"for any result. Intervals: {intervals(results)}. {GIL}")
+             f"one job after another, but all {n} should run at once. Start `workers` processes "
+             f"and submit all the jobs before waiting for any result. Intervals: "
+             f"{intervals(results)}. {GIL}")
     want = [sum(k * k for k in range(50_000 + i)) for i in range(n)]
     got = [r.get("value") for r in results]
     if got != want or [r["i"] for r in results] != list(range(n)):
@@ -400,8 +404,9 @@ def test_run_cpu_results_in_input_order(mod):
                  f"jobs finished?). Expected {want}: results[i] = func(items[i]); pool.map() "
                  f"keeps input order.")
         fail(f"{call} returned {short(got)}, expected {want}.")
-    if mod.run_cpu(square, []) != []:
-        fail("run_cpu(square, []) must return [] (and start no processes).")
+    got = mod.run_cpu(square, [])
+    if got != []:
+        fail(f"run_cpu(square, []) returned {short(got)}; expected [] (and no processes started).")
 
 
 def test_run_cpu_reraises_job_exception(mod):
@@ -431,8 +436,9 @@ def test_run_cpu_leaves_no_processes_running(mod):
     problems = left_behind(before, caught)
     if problems:
         fail(f"run_cpu(square, [1, 2, 3, 4], workers=2) returned {short(got)}, but left "
-             f"behind: {'; '.join(problems)}. Worker processes that outlive the call keep "
-             f"memory and CPU slots, and pile up with every call. {SHUTDOWN} {SEE}")
+             f"behind: {'; '.join(problems)}. Every worker process must have ended when "
+             f"run_cpu() returns: processes that outlive the call keep memory and CPU slots, "
+             f"and pile up with every call. {SHUTDOWN} {SEE}")
     if got != [1, 4, 9, 16]:
         fail(f"run_cpu(square, [1, 2, 3, 4], workers=2) returned {short(got)}, expected "
              f"[1, 4, 9, 16].")

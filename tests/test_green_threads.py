@@ -138,8 +138,9 @@ def test_both_greenlets_run_to_the_end(mod):
             + f" {SEE}."
         )
         assert not alive, (
-            f"{call} returned while {len(alive)} of its greenlets were not finished (not .dead): "
-            f"a greenlet that is never switched back to stays paused forever. {SEE}."
+            f"{call} returned while {len(alive)} of its greenlets were still not finished (not "
+            f".dead); every greenlet should have run to its end: a greenlet that is never "
+            f"switched back to stays paused forever. {SEE}."
         )
 
 
@@ -178,6 +179,14 @@ except BaseException:
     out["error"] = traceback.format_exc()[-1500:]
 sys.stdout.write(MARK + json.dumps(out) + "\n")
 sys.stdout.flush()
+if "coverage" in sys.modules:  # measured (python -m grader.coverage): save before _exit skips it
+    try:
+        cov = sys.modules["coverage"].Coverage.current()
+        if cov is not None:
+            cov.stop()
+            cov.save()
+    except Exception:
+        pass
 os._exit(0)
 """
 
@@ -188,10 +197,11 @@ def no_patching_on_import(mod):
     mod.crawl  # the module is imported (and a missing crawl() is named)
     if monkey.is_module_patched("socket") or monkey.is_module_patched("threading"):
         pytest.fail("Importing green_threads.py monkey-patched this process (gevent's "
-                    "monkey.patch_all() ran at import time). Patching changes every socket and "
-                    "thread of the whole program, so only the program's start may do it: call "
-                    "monkey.patch_all() inside crawl(), never at module level. (In the notes it "
-                    "is the first line of a script; here the script is crawl().)", pytrace=False)
+                    "monkey.patch_all() ran at import time), but importing a module should "
+                    "change nothing. Patching changes every socket and thread of the whole "
+                    "program, so only the program's start may do it: call monkey.patch_all() "
+                    "inside crawl(), never at module level. (In the notes it is the first line "
+                    f"of a script; here the script is crawl().) {SEE}.", pytrace=False)
 
 
 def reraise_not_implemented(filename: str, lineno: int, name: str, text: str):
@@ -219,20 +229,22 @@ def run_crawl(urls, timeout, what):
     except subprocess.TimeoutExpired as exc:
         err = (exc.stderr or b"")
         err = err.decode("utf-8", "replace") if isinstance(err, bytes) else err
-        pytest.fail(f"{what} had not finished after {SUB_BOUND:.0f} s (the test stopped it). "
-                    f"Each request is bounded by `timeout`: pass it to urlopen(url, timeout=...)"
+        pytest.fail(f"{what} had still not finished after {SUB_BOUND:.0f} s (the test stopped "
+                    f"it); it should end within `timeout`. Each request is bounded by `timeout`: pass it to urlopen(url, timeout=...)"
                     f", and gevent.joinall() the greenlets. {SEE}."
                     + (f"\nIts last output: {err.strip()[-600:]}" if err.strip() else ""),
                     pytrace=False)
     line = next((ln for ln in proc.stdout.splitlines() if ln.startswith(MARK)), None)
     if line is None:
-        pytest.fail(f"{what} ended (exit code {proc.returncode}) without a result. Its output:\n"
+        pytest.fail(f"{what} ended (exit code {proc.returncode}) and never gave a result; expected it "
+                    f"to return a list. {SEE}. Its output:\n"
                     f"{(proc.stdout + proc.stderr).strip()[-1200:]}", pytrace=False)
     out = json.loads(line[len(MARK):])
     if "not_implemented" in out:
         reraise_not_implemented(*out["not_implemented"])
     if "error" in out:
-        pytest.fail(f"{what} raised:\n{out['error']}", pytrace=False)
+        pytest.fail(f"{what} raised an exception; expected it to return a list of results. "
+                    f"{SEE}.\n{out['error']}", pytrace=False)
     return out
 
 
@@ -284,8 +296,8 @@ def test_crawl_fetches_concurrently(mod):
                         "job.value." if unfinished else "") + f" {SEE}.", pytrace=False)
     serial = (f"crawl() of {len(paths)} URLs returned the right pages, but the server never had "
               f"more than {peak} request(s) at once (each answer was held back until all "
-              f"{len(paths)} requests were waiting; after {GIVE_UP:.0f} s it gave up): the "
-              f"requests ran one after another. ")
+              f"{len(paths)} requests were waiting; after {GIVE_UP:.0f} s it gave up), but all "
+              f"{len(paths)} should be in flight at once: the requests ran one after another. ")
     if peak < len(paths) and not out["patched"]:
         pytest.fail(serial + "The socket module was not monkey-patched: without "
                     "monkey.patch_all(), urlopen() blocks the whole process while it waits, so "
@@ -298,7 +310,7 @@ def test_crawl_fetches_concurrently(mod):
     )
     assert out["patched"], (
         f"crawl() returned the right pages, but the socket module was not monkey-patched "
-        f"afterwards: call gevent.monkey.patch_all() at the start of crawl(). {SEE}."
+        f"afterwards; it should be: call gevent.monkey.patch_all() at the start of crawl(). {SEE}."
     )
 
 
@@ -328,19 +340,20 @@ def test_crawl_reports_failures_in_place(mod):
     results = out["results"]
     shown = f"crawl([/fast, /slow, <refused port>, /gone], timeout={timeout})"
     if not isinstance(results, list) or len(results) != 4:
-        pytest.fail(f"{shown} returned {show(results)}; expected a list of 4 results.",
+        pytest.fail(f"{shown} returned {show(results)}; expected a list of 4 results. {SEE}.",
                     pytrace=False)
     if any(r == {"repr": "None"} for r in results):
-        pytest.fail(f"{shown} returned {show(results)}: None means a greenlet had not finished (its "
+        pytest.fail(f"{shown} returned {show(results)}; expected (status, body) or the exception "
+                    f"for each URL. None means a greenlet had not finished (its "
                     f".value is None until then). gevent.joinall(jobs) first; each request ends "
                     f"within `timeout` seconds. {SEE}.", pytrace=False)
     assert results[0] == {"status": 200, "body": "fast"}, (
         f"{shown}: /fast gave {show([results[0]])[1:-1]}; expected (200, b'fast'). A failing request must not "
-        f"spoil the others."
+        f"spoil the others. {SEE}."
     )
     assert results[3] == {"status": 404, "body": "gone"}, (
         f"{shown}: /gone gave {show([results[3]])[1:-1]}; expected (404, b'gone'): urlopen raises HTTPError for "
-        f"a 404, and that error IS the answer (error.code, error.read())."
+        f"a 404, and that error IS the answer (error.code, error.read()). {SEE}."
     )
     if "status" in results[1]:
         pytest.fail(f"{shown}: /slow gave {show([results[1]])[1:-1]}, an answer the server sent "

@@ -68,7 +68,8 @@ def where(exc: BaseException) -> str:
     return f" at {os.path.basename(f.filename)}:{f.lineno} in {f.name}(): `{(f.line or '').strip()}`"
 
 
-def call(doing: str, func, *args, hint: str = "", server: HTTPServer | None = None, **kwargs):
+def call(doing: str, func, *args, hint: str = "", server: HTTPServer | None = None,
+         want: str = "a Response", **kwargs):
     """Call the student's func in the test's thread; turn a crash into a sentence.
 
     NotImplementedError and the suite's own assertions pass through untouched
@@ -94,7 +95,8 @@ def call(doing: str, func, *args, hint: str = "", server: HTTPServer | None = No
             extra, hint = " " + BINARY, ""
         elif isinstance(exc, ValueError) and getattr(func, "__name__", "") != "parse_response":
             extra, hint = " " + INCOMPLETE, ""
-        fail(f"{doing}: it raised {type(exc).__name__}: {exc}{where(exc)}.{extra} {hint}".rstrip())
+        fail(f"{doing}: it raised {type(exc).__name__}: {exc}{where(exc)}; it should have "
+             f"returned {want}.{extra} {hint}".rstrip())
 
 
 @contextlib.contextmanager
@@ -109,7 +111,7 @@ def check_response(got, doing: str) -> None:
     names = ("status", "reason", "headers", "body")
     if not all(hasattr(got, n) for n in names):
         fail(f"{doing}: it returned {type(got).__name__} {got!r:.80}; expected a Response "
-             "(the dataclass given in the exercise) with .status, .reason, .headers, .body.")
+             "(the dataclass given in the exercise) with .status, .reason, .headers, .body. " + SEE)
 
 
 def header(resp, name: str):
@@ -120,6 +122,12 @@ def header(resp, name: str):
         return None
 
 
+def short(value) -> str:
+    """repr(value), or its length and first characters when it is long (no dumps)."""
+    text = repr(value)
+    return text if len(text) <= 60 else f"{text[:40]}... ({len(value)} characters)"
+
+
 def check_header(resp, name: str, value: str, doing: str, hint: str = "") -> None:
     """headers[name] must be value; say why not (a name kept in its original case?)."""
     have = header(resp, name)
@@ -128,26 +136,28 @@ def check_header(resp, name: str, value: str, doing: str, hint: str = "") -> Non
     keys = list(resp.headers.keys()) if hasattr(resp.headers, "keys") else []
     same = [k for k in keys if isinstance(k, str) and k.lower() == name and k != name]
     if have is None and same:
-        fail(f"{doing}: headers[{name!r}] raised KeyError; your headers have it as {same[0]!r}. "
+        fail(f"{doing}: headers[{name!r}] raised KeyError (expected {short(value)}); your headers have "
+             f"it as {same[0]!r}. "
              f"Header names are case-insensitive (RFC 9110): store each one as name.lower(), so "
              f"headers[{name!r}] finds it however the server spelled it. " + SEE)
-    shown = "missing (KeyError)" if have is None else repr(have)
-    fail(f"{doing}: headers[{name!r}] was {shown}; expected {value!r}. Store each header under its "
+    shown = "raised KeyError" if have is None else f"returned {short(have)}"
+    fail(f"{doing}: headers[{name!r}] {shown}; expected {short(value)}. Store each header under its "
          f"name in lower case, the value stripped of the spaces around it. {hint or SEE}")
 
 
-def explain_body(got, want: bytes, doing: str, hint: str = "", what: str = "the body") -> str | None:
+def explain_body(got, want: bytes, doing: str, hint: str = "",
+                 what: str = "the body came back as") -> str | None:
     """None if got == want; else a sentence saying how `what` differs (no dumps)."""
     if isinstance(got, bytes) and got == want:
         return None
     if isinstance(got, (str, bytearray, memoryview)) and not isinstance(got, bytes):
         kind = type(got).__name__
         if kind == "str":
-            return f"{doing}, .body was a str, not bytes. {BINARY}"
+            return f"{doing}, .body came back as a str; it must be bytes. {BINARY}"
         got = bytes(got)
     if not isinstance(got, bytes):
-        return f"{doing}, .body was {type(got).__name__}, not bytes. {BINARY}"
-    head = f"{doing}, {what} was {len(got)} bytes; expected {len(want)} bytes"
+        return f"{doing}, .body came back as {type(got).__name__}; it must be bytes. {BINARY}"
+    head = f"{doing}, {what} {len(got)} bytes; expected {len(want)} bytes"
     if b"\xef\xbf\xbd" in got and b"\xef\xbf\xbd" not in want:
         return (f"{head}, and it contains U+FFFD replacement characters (ef bf bd): the bytes "
                 f"went through a text decode and back. {BINARY}")
@@ -194,12 +204,12 @@ def test_split_url(mod):
         ("http://127.0.0.1:41234/search?q=socket&page=2", ("127.0.0.1", 41234, "/search?q=socket&page=2")),
     ]
     for url, want in cases:
-        got = call(f"split_url({url!r})", mod.split_url, url)
+        got = call(f"split_url({url!r})", mod.split_url, url, want="(host, port, path)")
         if not isinstance(got, (tuple, list)) or tuple(got) != want:
             fail(f"split_url({url!r}) returned {got!r}; expected {want!r}: (host, port, path), "
                  "the port an int (80 when the URL names none), the path '/' when empty, and the "
                  "query string kept on the path. urllib.parse.urlsplit(url) gives .hostname, .port, "
-                 ".path and .query.")
+                 ".path and .query. " + SEE)
     for url in ["https://www.sina.com.cn/", "ftp://127.0.0.1/file", "www.sina.com.cn"]:
         try:
             got = mod.split_url(url)
@@ -209,9 +219,9 @@ def test_split_url(mod):
             raise
         except Exception as exc:  # noqa: BLE001
             fail(f"split_url({url!r}) raised {type(exc).__name__}: {exc}{where(exc)}; expected "
-                 "ValueError: this client speaks plain http:// only.")
+                 "ValueError: this client speaks plain http:// only. " + SEE)
         fail(f"split_url({url!r}) returned {got!r}; expected ValueError: this client speaks plain "
-             "http:// only (no TLS, no FTP, and a URL needs its scheme).")
+             "http:// only (no TLS, no FTP, and a URL needs its scheme). " + SEE)
 
 
 def test_parse_response_splits_at_the_first_blank_line(mod):
@@ -225,23 +235,26 @@ def test_parse_response_splits_at_the_first_blank_line(mod):
     got = call(doing, mod.parse_response, raw, hint=FIRST_BLANK)
     check_response(got, doing)
     if got.status != 404 or isinstance(got.status, bool):
-        fail(f"{doing}: .status was {got.status!r}; expected the int 404 from the status line "
+        fail(f"{doing}: it returned .status {got.status!r}; expected the int 404 from the "
+             f"status line "
              "'HTTP/1.1 404 Not Found'.")
     if got.reason != "Not Found":
-        fail(f"{doing}: .reason was {got.reason!r}; expected 'Not Found': everything after the "
-             "status code (the reason may contain spaces: split the status line at most twice).")
+        fail(f"{doing}: it returned .reason {got.reason!r}; expected 'Not Found': everything after "
+             "the status code (the reason may contain spaces: split the status line at most "
+             "twice). " + SEE)
     problem = explain_body(got.body, body, doing, FIRST_BLANK)
     if problem:
         fail(problem)
     if not isinstance(got.headers, dict) and not hasattr(got.headers, "__getitem__"):
-        fail(f"{doing}: .headers was {type(got.headers).__name__}; expected a dict.")
+        fail(f"{doing}: it returned .headers of type {type(got.headers).__name__}; expected a "
+             "dict. " + SEE)
     want_headers = {"content-type": "text/plain; charset=gbk", "x-padded": "lots of space",
                     "content-length": str(len(body))}
     for name, value in want_headers.items():
         check_header(got, name, value, doing)
     if header(got, "x-fake") is not None:
-        fail(f"{doing}: headers has 'x-fake', which is inside the body, after the first blank "
-             f"line. {FIRST_BLANK}")
+        fail(f"{doing}: the headers it returned include 'x-fake', which is inside the body, after "
+             f"the first blank line: the header must end there. {FIRST_BLANK}")
 
     # the empty body, and a header that never ends
     got = call("parse_response() of a 204 response with an empty body", mod.parse_response,
@@ -250,7 +263,7 @@ def test_parse_response_splits_at_the_first_blank_line(mod):
     if got.status != 204 or got.body != b"":
         fail(f"parse_response(b'HTTP/1.1 204 No Content\\r\\nServer: test\\r\\n\\r\\n') gave status "
              f"{got.status!r} and body {got.body!r}; expected 204 and b'' (nothing after the "
-             "blank line is an empty body).")
+             "blank line is an empty body). " + SEE)
     cut = b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n"
     try:
         got = mod.parse_response(cut)
@@ -260,9 +273,11 @@ def test_parse_response_splits_at_the_first_blank_line(mod):
         raise
     except Exception as exc:  # noqa: BLE001
         fail(f"parse_response() of a header that never ends (no blank line) raised "
-             f"{type(exc).__name__}: {exc}{where(exc)}; expected ValueError (incomplete response).")
+             f"{type(exc).__name__}: {exc}{where(exc)}; expected ValueError (incomplete "
+             "response). " + SEE)
     fail(f"parse_response(b'HTTP/1.1 200 OK\\r\\nContent-Length: 5\\r\\n') returned {got!r:.120}; "
-         "there is no blank line, so the header never ended: raise ValueError (incomplete).")
+         "there is no blank line, so the header never ended: it should raise ValueError "
+         "(incomplete response). " + SEE)
 
 
 # --- against a real server --------------------------------------------------------
@@ -275,7 +290,8 @@ def test_get_a_small_page(mod):
         got = call(doing, mod.get, url, server=server, timeout=HANG)
     check_response(got, doing)
     if got.status != 200 or got.reason != "OK":
-        fail(f"{doing}: status {got.status!r}, reason {got.reason!r}; expected 200 and 'OK'.")
+        fail(f"{doing}: it returned status {got.status!r}, reason {got.reason!r}; expected 200 and "
+             "'OK'. " + SEE)
     problem = explain_body(got.body, page, doing)
     if problem:
         fail(problem)
@@ -290,37 +306,43 @@ def test_request_is_http11_with_host_and_connection_close(mod):
         requests = list(server.requests)
     check_response(got, doing)
     if len(requests) != 1:
-        fail(f"{doing}: the server received {len(requests)} requests; expected exactly one.")
+        fail(f"{doing}: the server received {len(requests)} requests; expected exactly one. " + SEE)
     head = requests[0]
     shown = head[:300].decode("latin-1")
     if not head.endswith(b"\r\n\r\n"):
         fail(f"{doing}: the request the server received, {shown!r}, does not end with a blank line "
-             "'\\r\\n\\r\\n'. The request ends with an empty line, or the server waits for more.")
+             "'\\r\\n\\r\\n'. A request must end with an empty line, or the server waits for "
+             "more. " + SEE)
     bare = [i for i, c in enumerate(head) if c == 0x0A and (i == 0 or head[i - 1] != 0x0D)]
     if bare:
-        fail(f"{doing}: the request {shown!r} has a line ending in a bare '\\n' (offset {bare[0]}). "
-             "HTTP ends every line with '\\r\\n', the blank line too. " + SEE)
+        fail(f"{doing}: the server received the request {shown!r}, with a line ending in a bare "
+             f"'\\n' (offset {bare[0]}). HTTP lines must end in '\\r\\n', the blank line too. "
+             f"" + SEE)
     lines = head[:-4].decode("latin-1").split("\r\n")
     want_line = "GET /a/b.html?x=1&y=2 HTTP/1.1"
     if lines[0] != want_line:
-        fail(f"{doing}: the request line was {lines[0]!r}; expected {want_line!r}: method, the path "
-             "with its query, and the version HTTP/1.1, separated by single spaces.")
+        fail(f"{doing}: the server received the request line {lines[0]!r}; expected "
+             f"{want_line!r}: method, the path with its query, and the version HTTP/1.1, "
+             "separated by single spaces. " + SEE)
     fields = {}
     for line in lines[1:]:
         name, colon, value = line.partition(":")
         if not colon:
-            fail(f"{doing}: the request has a line {line!r} that is not 'Name: value'.")
+            fail(f"{doing}: the server received a request line {line!r} that is not 'Name: "
+                 "value'; every line after the request line must be a header. " + SEE)
         fields[name.strip().lower()] = value.strip()
     host = f"127.0.0.1:{server.port}"
     if "host" not in fields:
-        fail(f"{doing}: the request {shown!r} has no Host header. HTTP/1.1 requires one "
-             f"('Host: {host}', the port included when it is not 80): one server address can serve "
+        fail(f"{doing}: the server received the request {shown!r}, which has no Host header; an "
+             f"HTTP/1.1 request must have one ('Host: {host}', the port included when it is not "
+             "80): one server address can serve "
              "many sites, like the notes' 'Host: www.baidu.com'. " + SEE)
     if fields["host"] != host:
-        fail(f"{doing}: the Host header was {fields['host']!r}; expected {host!r}: the host, and "
-             "':PORT' when the port is not 80.")
+        fail(f"{doing}: the server received the Host header {fields['host']!r}; expected "
+             f"{host!r}: the host, and ':PORT' when the port is not 80. " + SEE)
     if fields.get("connection", "").lower() != "close":
-        fail(f"{doing}: the request {shown!r} has no 'Connection: close'. Without it an HTTP/1.1 "
+        fail(f"{doing}: the server received the request {shown!r}, which has no 'Connection: "
+             "close'; the request must carry it. Without it an HTTP/1.1 "
              "server keeps the connection open after the response, and a client that reads until "
              "recv() returns b'' waits for ever. " + SEE)
 
@@ -350,7 +372,7 @@ def test_response_dribbled_in_small_pieces(mod):
             got = call(doing, mod.get, url, server=server, timeout=HANG, hint=UNTIL_EOF)
     check_response(got, doing)
     if got.status != 200:
-        fail(f"{doing}: status {got.status!r}; expected 200. {UNTIL_EOF}")
+        fail(f"{doing}: it returned status {got.status!r}; expected 200. {UNTIL_EOF}")
     problem = explain_body(got.body, page, doing, UNTIL_EOF)
     if problem:
         fail(problem)
@@ -372,7 +394,7 @@ def test_header_split_across_reads(mod):
                 got = call(doing, mod.get, url, server=server, timeout=HANG, hint=UNTIL_EOF)
         check_response(got, doing)
         if got.status != 200:
-            fail(f"{doing}: status {got.status!r}; expected 200. " + UNTIL_EOF)
+            fail(f"{doing}: it returned status {got.status!r}; expected 200. " + UNTIL_EOF)
         check_header(got, "x-long-header", "v" * 300, doing,
                      "Parse only after reading the whole response. " + UNTIL_EOF)
         problem = explain_body(got.body, page, doing, UNTIL_EOF)
@@ -390,7 +412,7 @@ def test_binary_body_of_several_megabytes(mod):
             got = call(doing, mod.get, url, server=server, timeout=HANG)
     check_response(got, doing)
     if got.status != 200:
-        fail(f"{doing}: status {got.status!r}; expected 200.")
+        fail(f"{doing}: it returned status {got.status!r}; expected 200. " + SEE)
     problem = explain_body(got.body, body, doing)
     if problem:
         fail(problem)
@@ -405,8 +427,8 @@ def test_404_is_an_answer_not_an_error(mod):
                    hint="A 404 is a complete, valid HTTP response: return it like any other.")
     check_response(got, doing)
     if got.status != 404 or got.reason != "Not Found":
-        fail(f"{doing}: status {got.status!r}, reason {got.reason!r}; expected 404 and 'Not Found' "
-             "from the status line 'HTTP/1.1 404 Not Found'.")
+        fail(f"{doing}: it returned status {got.status!r}, reason {got.reason!r}; expected 404 and "
+             "'Not Found' from the status line 'HTTP/1.1 404 Not Found'. " + SEE)
     problem = explain_body(got.body, b"not found\n", doing)
     if problem:
         fail(problem)
@@ -421,12 +443,13 @@ def test_download_writes_the_body_in_binary(mod, tmp_path):
                  "'\\r\\n\\r\\n' and non-UTF-8 bytes inside)")
         got = call(doing, mod.download, url, str(path), server=server, timeout=HANG)
     if not path.exists():
-        fail(f"{doing}: no file was written at the path given. Open it with open(path, 'wb') and "
-             "write the body. " + SEE)
+        fail(f"{doing}: it returned, but no file was written at the path given. download() must "
+             "open(path, 'wb') and write the body. " + SEE)
     saved = path.read_bytes()
-    problem = explain_body(saved, body, f"After {doing}", what="the file written")
+    problem = explain_body(saved, body, f"After {doing}", what="the file it wrote was")
     if problem:
         fail(problem)
     check_response(got, doing)
     if got.status != 200:
-        fail(f"{doing}: it returned status {got.status!r}; expected the Response, status 200.")
+        fail(f"{doing}: it returned status {got.status!r}; expected the Response, status 200. "
+             + SEE)

@@ -26,9 +26,10 @@ SEE_V4 = ("See 8.18 1.1 TCP/IP简介: an IPv4 address is a 32-bit integer, writt
 SEE_V6 = "See 8.18 1.1 TCP/IP简介: an IPv6 address is a 128-bit integer, 8 groups of 16 bits."
 SEE_5952 = ("The canonical form (RFC 5952, in the exercise's docstring): lowercase, no leading "
             "zeros, the LONGEST run of two or more zero groups as '::' (the leftmost on a tie), "
-            "a single zero group written '0'.")
+            "a single zero group written '0'. See 8.18 1.1 TCP/IP简介 (IPv6 addresses).")
 SEE_NET = "See 9.16 1 网络通信要素: IP地址 = 网络地址 + 主机地址."
-RULES = "The exact rules are in the docstring of exercises/ip_addresses.py."
+RULES = ("The exact rules are in the docstring of exercises/ip_addresses.py; see 8.18 1.1 "
+         "TCP/IP简介 for what the text stands for.")
 
 
 # --- helpers ---------------------------------------------------------------------------
@@ -76,7 +77,7 @@ def expect_value_error(mod, name: str, args: tuple, problem: str, why: str = "",
     if not isinstance(got, ValueError):
         fail(f"{call} raised {type(got).__name__}({got}), expected ValueError ({problem}). "
              f"Check the input and raise ValueError yourself, with a message that quotes it; "
-             f"do not let an {type(got).__name__} escape from inside your code.")
+             f"do not let an {type(got).__name__} escape from inside your code. {RULES}")
     bad = args[0] if quote is None else quote
     if isinstance(bad, str):
         forms, shown = (repr(bad), bad), repr(bad)
@@ -84,7 +85,7 @@ def expect_value_error(mod, name: str, args: tuple, problem: str, why: str = "",
         forms, shown = (str(bad), hex(bad), f"{bad:#X}"), str(bad)
     if not any(form in str(got) for form in forms):
         fail(f"{call} raised ValueError({str(got)!r}): right type, but the message must quote "
-             f"the bad input ({shown}) and say what is wrong, e.g. \"{shown}: {problem}\".")
+             f"the bad input ({shown}) and say what is wrong, e.g. \"{shown}: {problem}\". {RULES}")
 
 
 def v4_text(n: int) -> str:
@@ -235,7 +236,7 @@ def test_ipv4_rejects_leading_zeros(mod):
     for text, want in (("0.0.0.0", 0), ("10.0.0.0", 0x0A000000), ("100.200.0.9", 0x64C80009)):
         expect(mod, "ipv4_to_int", (text,), want,
                "A lone '0' is a valid octet, and so are 10, 100, 200 (zeros that are not "
-               "leading).")
+               f"leading). {SEE_V4}")
 
 
 # --- IPv6: text to int --------------------------------------------------------------------
@@ -382,7 +383,7 @@ def test_compress_and_expand_ipv6(mod):
         expect(mod, "compress_ipv6", (text,), want, SEE_5952)
         full = ipaddress.IPv6Address(text).exploded
         expect(mod, "expand_ipv6", (text,), full,
-               "Expanded means all 8 groups, each as exactly 4 lowercase hex digits.")
+               f"Expanded means all 8 groups, each as exactly 4 lowercase hex digits. {SEE_V6}")
     expect_value_error(mod, "compress_ipv6", ("1::2::3",), "'::' twice",
                        "compress_ipv6 parses its input with the same rules as ipv6_to_int.")
     expect_value_error(mod, "expand_ipv6", ("1:2:3",), "only 3 groups and no '::'",
@@ -475,7 +476,7 @@ def test_is_private_means_rfc1918_only(mod):
         expect(mod, "is_private", (address,), want,
                f"{address}: {why}. In this exercise private means RFC 1918 (10/8, 172.16/12, "
                f"192.168/16) and IPv6 fc00::/7 only, compared bit by bit with the prefix "
-               f"(not ipaddress's is_private).")
+               f"(not ipaddress's is_private). {SEE_NET}")
 
 
 def test_port_kinds(mod):

@@ -45,7 +45,7 @@ def expect_value_error(call, what, why):
         call()
     except ValueError:
         return
-    pytest.fail(f"{what} returned normally; expected ValueError: {why}", pytrace=False)
+    pytest.fail(f"{what} returned normally; expected ValueError: {why} {LOCK}.", pytrace=False)
 
 
 class Gate:
@@ -87,13 +87,22 @@ class Gate:
 
         threading.Thread(target=opener, name="gate-opener", daemon=True).start()
 
+    WAITS = {"wait", "_wait_for_tstate_lock", "acquire"}  # where a waiting thread sits
+
     @staticmethod
     def _blocked(frame, blocking):
-        """Blocked in threading (join(), a lock, a wait), but not inside Thread.start()."""
-        if frame is None or os.path.normcase(frame.f_code.co_filename) not in blocking:
+        """Blocked in threading (join(), a lock, a wait), but not inside Thread() or start().
+
+        The innermost frame must be a waiting call: a thread that is merely running
+        threading's or locktrack's Python code (Thread.__init__ creating its locks) is
+        not waiting, even if it was preempted there.
+        """
+        if (frame is None or os.path.normcase(frame.f_code.co_filename) not in blocking
+                or frame.f_code.co_name not in Gate.WAITS):
             return False
+        setup = (threading.Thread.start.__code__, threading.Thread.__init__.__code__)
         while frame is not None:
-            if frame.f_code is threading.Thread.start.__code__:
+            if frame.f_code in setup:
                 return False  # start() waits for the new thread to run: not yet waiting
             frame = frame.f_back
         return True
@@ -129,7 +138,7 @@ def test_sub_num_loses_no_update(mod):
         "`lock` from `temp = num` through `num = temp - 1`, every time, in every thread (a lock "
         f"around the read alone, or a new Lock() per call, excludes nobody). {LOCK}."
         if isinstance(final, int) else
-        f"num is {final!r} after sub_num() ran {start} times: sub_num() must keep num an int "
+        f"num was left at {final!r} after sub_num() ran {start} times: sub_num() must keep num an int "
         f"and take exactly 1 off it. {LOCK}."
     )
 
@@ -153,11 +162,13 @@ def test_countdown_reaches_zero(mod, monkeypatch):
     final = module().num
     assert not still_running, (
         f"countdown(100, {threads}) returned, and {len(still_running)} of the threads it "
-        f"started were still running {BOUND:.0f} s later. Every sub_num() thread should end."
+        f"started were still running {BOUND:.0f} s later. Every sub_num() thread should end. "
+        f"{LOCK}."
     )
     assert got == final, (
         f"countdown(100, {threads}) returned {got!r}, but once its threads had all finished, num "
-        f"was {final!r}: countdown() returned before every thread was done. Call join() on EVERY "
+        f"was {final!r}, the value it should have returned: countdown() returned before every "
+        f"thread was done. Call join() on EVERY "
         f"thread you started (in a second loop, after the start() loop), then read num. {LOCK}."
     )
     assert final == 0, (
@@ -168,7 +179,7 @@ def test_countdown_reaches_zero(mod, monkeypatch):
     got = mod.countdown(50, 20)
     assert got == 30, (
         f"countdown(50, 20) returned {got!r}; expected 30: set num to start, let 20 threads each "
-        "take 1 off, wait for all of them, return num."
+        f"take 1 off, wait for all of them, return num. {LOCK}."
     )
 
 
@@ -177,14 +188,16 @@ def test_countdown_reaches_zero(mod, monkeypatch):
 
 def test_counter_counts_and_returns_new_values(mod):
     counter = mod.Counter(5)
-    assert counter.value == 5, f"Counter(5).value is {counter.value!r}, expected 5."
+    assert counter.value == 5, f"Counter(5).value came back as {counter.value!r}, expected 5."
     got = [counter.increment(), counter.increment(3), counter.decrement(), counter.decrement(4)]
     assert got == [6, 9, 8, 4], (
         f"On Counter(5), increment(), increment(3), decrement(), decrement(4) returned {got}; "
-        "expected [6, 9, 8, 4]: each call returns the value right after its own change."
+        f"expected [6, 9, 8, 4]: each call returns the value right after its own change. {LOCK}."
     )
-    assert counter.value == 4, f"After those calls, .value is {counter.value!r}, expected 4."
-    assert mod.Counter().value == 0, f"Counter().value is {mod.Counter().value!r}, expected 0."
+    assert counter.value == 4, f"After those calls, .value came back as {counter.value!r}, expected 4."
+    assert mod.Counter().value == 0, (
+        f"Counter().value came back as {mod.Counter().value!r}, expected 0 (the default start)."
+    )
 
 
 def test_counter_loses_no_update(mod):
@@ -204,8 +217,8 @@ def test_counter_loses_no_update(mod):
     expected = 2 * times * 2 - 2 * times
     assert counter.value == expected, (
         f"Two threads each called increment(2) {times} times while two others each called "
-        f"decrement() {times} times on Counter(0); .value is {counter.value!r}, expected "
-        f"{expected}. Updates were lost: `self.value += by` is a read, an add and a write, and "
+        f"decrement() {times} times on Counter(0); .value ended at {counter.value!r}, but it "
+        f"should be {expected}. Updates were lost: `self.value += by` is a read, an add and a write, and "
         "another thread ran in between. Hold the counter's lock for the whole update, and "
         "create that lock ONCE, in __init__: `with threading.Lock():` inside the method makes "
         f"a new, free lock on every call. {LOCK}."
@@ -232,8 +245,8 @@ def test_counter_returns_each_value_once(mod):
         (repeated if v in seen else seen).add(v)
     missing = sorted(set(range(1, total + 1)) - seen)
     assert counter.value == total, (
-        f"{threads} threads each called increment() {times} times on Counter(0); .value is "
-        f"{counter.value!r}, expected {total}: updates were lost. Hold the counter's lock for the "
+        f"{threads} threads each called increment() {times} times on Counter(0); .value ended at "
+        f"{counter.value!r}, but it should be {total}: updates were lost. Hold the counter's lock for the "
         f"whole update. {LOCK}."
     )
     wrong = [f"{len(repeated)} numbers came back more than once (e.g. {sorted(repeated)[:5]})"
@@ -285,7 +298,8 @@ def test_amounts_must_be_positive(mod):
                 "amounts must be positive (a negative withdrawal is a deposit in disguise).",
             )
     assert acct.balance == 100, (
-        f"Refused deposits/withdrawals of 0 and -5 changed the balance from 100 to {acct.balance!r}."
+        f"Refused deposits/withdrawals of 0 and -5 left the balance at {acct.balance!r}; it "
+        f"should stay 100: a refused call changes nothing."
     )
 
 
@@ -306,15 +320,16 @@ def test_refused_withdrawal_releases_the_lock(mod):
         pytest.fail(
             "After withdraw(50) was refused (and withdraw(-1) rejected) on Account(10), "
             "deposit(5) and withdraw(3) from other threads were still waiting for the account's "
-            "lock 3 s later: a refused withdrawal left the lock held. With acquire()/release(), "
+            "lock 3 s later, when they should have got it at once: a refused withdrawal left "
+            "the lock held. With acquire()/release(), "
             "an early `return False` (or a raise) skips the release() at the end. Use "
             f"`with self.lock:`, which releases on every path out. {LOCK}."
             + ("\n" + "\n".join(waits) if waits else f"\n{stuck}"),
             pytrace=False,
         )
     assert acct.balance == 12, (
-        f"Account(10) after a refused withdraw(50), deposit(5) and withdraw(3) holds "
-        f"{acct.balance!r}, expected 12."
+        f"After a refused withdraw(50), deposit(5) and withdraw(3), Account(10) was left with a "
+        f"balance of {acct.balance!r}, expected 12. {LOCK}."
     )
 
 
@@ -367,7 +382,7 @@ def test_concurrent_withdrawals_never_overdraw(mod):
     if stuck:
         waits = locktrack.waits()
         pytest.fail(
-            f"{story}; some of them never finished"
+            f"{story}; every call should return at once, but some of them never finished"
             + (": they wait for a lock nobody releases. Use `with self.lock:`, which releases "
                f"on every path out, also `return False`. {LOCK}.\n" + "\n".join(waits)
                if waits else f". {LOCK}.\n{stuck}"),
@@ -381,22 +396,25 @@ def test_concurrent_withdrawals_never_overdraw(mod):
         f"between the check and the subtraction, another thread slips in. {LOCK}."
     )
     assert not negative, (
-        f"{story}; a balance went down to {min(negative)} ({len(negative)} times below 0). "
+        f"{story}; a balance went down to {min(negative)} ({len(negative)} times below 0), "
+        f"but it must never go below 0. "
         f"{check_then_act}"
     )
     assert not over, (
         f"{story}; in {len(over)} rounds more than one withdrawal returned True (up to "
-        f"{max(over)}), so the account paid out money it did not have. {check_then_act}"
+        f"{max(over)}), expected exactly one: the account paid out money it did not have. "
+        f"{check_then_act}"
     )
     wrong = [acct.balance for acct, n in zip(accounts, payouts) if acct.balance != 1 - n]
     assert not wrong, (
         f"{story}; afterwards {len(wrong)} accounts hold a balance that does not match the "
-        f"withdrawals that returned True (e.g. {wrong[:3]}). {LOCK}."
+        f"withdrawals that returned True (e.g. {wrong[:3]}); each should hold 1 minus what "
+        f"was paid out. {LOCK}."
     )
     assert sum(payouts) == rounds, (
         f"{story}; only {sum(payouts)} of the {rounds} rounds had a withdrawal returning True, "
         "expected exactly one per round: refuse a withdrawal only when the balance is smaller "
-        "than the amount."
+        f"than the amount. {LOCK}."
     )
 
 
@@ -420,11 +438,13 @@ def test_concurrent_deposits_and_withdrawals_lose_nothing(mod):
     assert not refused, (
         f"Starting from 1000, two threads each deposited 2 {times} times while two others each "
         f"withdrew 1 {times} times; the balance never drops below 0, yet {len(refused)} "
-        "withdrawals were refused. Refuse only when the balance is smaller than the amount."
+        "withdrawals were refused; none should be. Refuse only when the balance is smaller "
+        f"than the amount. {LOCK}."
     )
     assert acct.balance == expected, (
         f"Starting from 1000, two threads each deposited 2 {times} times while two others each "
-        f"withdrew 1 {times} times; the balance is {acct.balance!r}, expected {expected}. Some "
+        f"withdrew 1 {times} times; the balance ended at {acct.balance!r}, but it should be "
+        f"{expected}. Some "
         "update was lost: `balance = balance + amount` in deposit() and the subtraction in "
         f"withdraw() must both run under the account's lock. {LOCK}."
     )

@@ -209,6 +209,9 @@ def random_options(rng: random.Random, words: int) -> bytes:
 # --- helpers for messages ------------------------------------------------------------------
 
 def fail(msg: str):
+    """Fail with a message for the student; it always names the section of the notes."""
+    if "9.26 1" not in msg:
+        msg += " " + SEE
     raise pytest.fail.Exception(msg, pytrace=False) from None
 
 
@@ -250,7 +253,8 @@ def call(what: str, fn, *args, hint: str = "", **kwargs):
             elif not hint:
                 hint = (" A valid input was refused: check the length checks (header lengths "
                         "are in 32-bit words: multiply by 4) and the byte order.")
-        fail(f"{what} raised {type(got).__name__}({got}) on valid input.{hint} {SEE}")
+        fail(f"{what} raised {type(got).__name__}({got}) on valid input, which it should "
+             f"accept.{hint} {SEE}")
     return got
 
 
@@ -358,7 +362,7 @@ def check_fields(obj, want: dict, layer: str, what: str, extra: str = "") -> Non
         if got == value and type(got) is type(value):
             continue
         if got == value:
-            fail(f"{what}: {layer}.{field} is a {type(got).__name__}, expected "
+            fail(f"{what}: {layer}.{field} came back as a {type(got).__name__}, expected "
                  f"{type(value).__name__} ({value!r}).")
         if isinstance(value, bytes) and isinstance(got, (bytes, bytearray)):
             shown = describe_bytes(bytes(got), value)
@@ -366,7 +370,8 @@ def check_fields(obj, want: dict, layer: str, what: str, extra: str = "") -> Non
             shown = f"{got} ({got:#x}), expected {value} ({value:#x})"
         else:
             shown = f"{got!r}, expected {value!r}"
-        fail(f"{what}: {layer}.{field} is {shown}.{field_hint(layer, field, got, value, extra)} "
+        fail(f"{what}: {layer}.{field} came back as {shown}."
+             f"{field_hint(layer, field, got, value, extra)} "
              f"{SEE}")
 
 

@@ -173,6 +173,12 @@ def bounded_call(call, what: str, bound: float = BOUND, on_hang: str = ""):
 # --- end of candidate ----------------------------------------------------------------
 
 
+def hang(call: str) -> str:
+    """What a call that never returned is told (bounded_call adds the children it killed)."""
+    return (f"{call} should have returned at once, but was still running after {BOUND:.0f} s "
+            f"(the test stopped waiting). {SEE}.")
+
+
 def child_state(pid: int) -> str | None:
     """'Z' (zombie), 'R'/'S'/... (running) for a child of ours; None if it is gone."""
     try:
@@ -191,13 +197,15 @@ def expect_reaped(pids, call: str) -> None:
     running = [pid for pid, s in left.items() if s not in (None, "Z")]
     if zombies:
         pytest.fail(f"{call} returned, but {len(zombies)} of its {len(pids)} children (pids "
-                    f"{zombies}) are zombies: they finished, yet nobody waited for them. The notes: "
+                    f"{zombies}) were left as zombies: they finished, yet nobody waited for them, "
+                    f"and every child should be reaped before the call returns. The notes: "
                     f"'当某个进程终结之后，该进程需要被其父进程调用wait，否则进程成为僵尸进程' -- call "
                     f"join() on EVERY Process you start (join() is the wait). {SEE}.",
                     pytrace=False)
     if running:
         pytest.fail(f"{call} returned while {len(running)} of its {len(pids)} children (pids "
-                    f"{running}) were still running: join() every Process before returning. "
+                    f"{running}) were still running; every child should have ended: join() every "
+                    f"Process before returning. "
                     f"{SEE}.", pytrace=False)
 
 
@@ -206,35 +214,35 @@ def check_pairs(got, chunks, call: str):
     if not isinstance(got, list) or len(got) != len(chunks):
         pytest.fail(f"{call} returned {type(got).__name__} "
                     f"{'of length ' + str(len(got)) if hasattr(got, '__len__') else repr(got)}; "
-                    f"expected a list of {len(chunks)} (pid, squares) pairs, one per chunk.",
+                    f"expected a list of {len(chunks)} (pid, squares) pairs, one per chunk. {SEE}.",
                     pytrace=False)
     pids = []
     for i, (item, chunk) in enumerate(zip(got, chunks)):
         if not (isinstance(item, tuple) and len(item) == 2 and isinstance(item[0], int)):
-            pytest.fail(f"{call}: item {i} is {item!r:.80}; expected a pair (pid, squares) with the "
-                        f"child's os.getpid() first.", pytrace=False)
+            pytest.fail(f"{call}: item {i} came back as {item!r:.80}; expected a pair (pid, "
+                        f"squares) with the child's os.getpid() first. {SEE}.", pytrace=False)
         pid, squares = item
         want = [n * n for n in chunk]
         if list(squares) != want:
             found = [j for j, c in enumerate(chunks) if list(squares) == [n * n for n in c]]
             if found:
-                pytest.fail(f"{call}: item {i} holds the squares of chunk {found[0]}, not of chunk "
-                            f"{i}. The children finish in any order, and so their results arrive "
+                pytest.fail(f"{call}: item {i} came back with the squares of chunk {found[0]}; "
+                            f"expected those of chunk {i}. The children finish in any order, and so their results arrive "
                             f"in any order on the Queue: put the chunk's index in each result and "
                             f"place it by index (results[index] = ...), not in arrival order. "
                             f"{SEE}.", pytrace=False)
-            pytest.fail(f"{call}: item {i} holds {len(squares)} numbers starting "
+            pytest.fail(f"{call}: item {i} came back with {len(squares)} numbers starting "
                         f"{list(squares)[:4]}, expected the squares of chunk {i}: {want[:4]}... "
-                        f"({len(want)} numbers).", pytrace=False)
+                        f"({len(want)} numbers). {SEE}.", pytrace=False)
         pids.append(pid)
     me = os.getpid()
     if me in pids:
-        pytest.fail(f"{call}: chunk {pids.index(me)} was computed in the test's own process "
-                    f"(pid {me}): the work must run in child processes, one Process per chunk. "
+        pytest.fail(f"{call}: the test found chunk {pids.index(me)} computed in its own process "
+                    f"(pid {me}), but the work must run in child processes, one Process per chunk. "
                     f"{SEE}.", pytrace=False)
     if len(set(pids)) != len(pids):
-        pytest.fail(f"{call}: the chunks report the pids {pids}; expected one child process per "
-                    f"chunk, each with its own pid.", pytrace=False)
+        pytest.fail(f"{call}: the chunks came back with the pids {pids}; expected one child "
+                    f"process per chunk, each with its own pid. {SEE}.", pytrace=False)
     return pids
 
 
@@ -314,15 +322,15 @@ def test_squares_run_in_child_processes(mod):
     ctx = SpyContext(FORK)
     call = f"squares_in_processes({chunks}, ctx)"
     got = bounded_call(lambda: mod.squares_in_processes(chunks, ctx), "squares",
-                       on_hang=f"{call} did not return within {BOUND:.0f} s.")
+                       on_hang=hang(call))
     if not ctx.processes:
-        pytest.fail(f"{call} never called ctx.Process(...): start the children with the context "
-                    f"you are given (ctx.Process, ctx.Queue), so that the caller chooses how "
-                    f"processes start (fork or spawn).", pytrace=False)
+        pytest.fail(f"{call} never called ctx.Process(...), but it must start the children with "
+                    f"the context it is given (ctx.Process, ctx.Queue), so that the caller "
+                    f"chooses how processes start (fork or spawn). {SEE}.", pytrace=False)
     check_pairs(got, chunks, call)
     assert len(ctx.processes) == len(chunks), (
-        f"{call} made {len(ctx.processes)} Process objects for {len(chunks)} chunks; expected "
-        f"one child per chunk. {SEE}."
+        f"{call} made {len(ctx.processes)} Process objects for {len(chunks)} chunks, but "
+        f"expected one child per chunk. {SEE}."
     )
 
 
@@ -335,7 +343,8 @@ def test_results_come_back_in_chunk_order(mod):
     call = f"squares_in_processes({plain}, ctx)"
     got = bounded_call(
         lambda: mod.squares_in_processes(chunks, SpyContext(FORK)), "squares",
-        on_hang=(f"{call} did not return within {BOUND:.0f} s. In this test chunk 0's child can "
+        on_hang=(f"{call} should have returned at once, but was still running after "
+                 f"{BOUND:.0f} s. In this test chunk 0's child can "
                  f"only finish after chunk 3's child has sent its result: start ALL the "
                  f"children before waiting for any result, so that they run at the same time. "
                  f"{SEE}."))
@@ -347,26 +356,26 @@ def test_children_are_reaped(mod):
     ctx = SpyContext(FORK)
     call = f"squares_in_processes({chunks}, ctx)"
     got = bounded_call(lambda: mod.squares_in_processes(chunks, ctx), "squares",
-                       on_hang=f"{call} did not return within {BOUND:.0f} s.")
+                       on_hang=hang(call))
     expect_reaped(check_pairs(got, chunks, call), call)
 
     call = "sum_in_child([1, 2, 3])"
     with start_method("fork"):
         got = bounded_call(lambda: mod.sum_in_child([1, 2, 3]), "sum",
-                           on_hang=f"{call} did not return within {BOUND:.0f} s.")
+                           on_hang=hang(call))
     assert isinstance(got, tuple) and len(got) == 2 and got[1] == 6, (
-        f"{call} returned {got!r}; expected (child pid, 6)."
+        f"{call} returned {got!r}; expected (child pid, 6). {SEE}."
     )
     expect_reaped([got[0]], call)
 
     ctx = SpyContext(FORK)
     call = "squares_with_pool([1, 2, 3, 4], 2, ctx)"
     got = pool_call(lambda: mod.squares_with_pool([1, 2, 3, 4], 2, ctx), call)
-    assert got == [1, 4, 9, 16], f"{call} returned {got!r}; expected [1, 4, 9, 16]."
+    assert got == [1, 4, 9, 16], f"{call} returned {got!r}; expected [1, 4, 9, 16]. {SEE}."
     workers = [p.pid for pool in ctx.pools for p in getattr(pool, "_pool", [])]
     if any(child_state(pid) is not None for pid in workers):
         pytest.fail(f"{call} returned while its Pool's worker processes (pids {workers}) were "
-                    f"still there: after map(), close() the pool (no more work) and join() it "
+                    f"still there, where they should have exited: after map(), close() the pool (no more work) and join() it "
                     f"(wait for the workers to exit), or use it in a `with` block. {SEE}.",
                     pytrace=False)
 
@@ -378,7 +387,8 @@ def test_big_results_do_not_deadlock(mod):
     got = bounded_call(
         lambda: mod.squares_in_processes(chunks, SpyContext(FORK)), "squares",
         on_hang=(
-            f"{call} was still running after {BOUND:.0f} s. Chunk 0's result is a list of "
+            f"{call} should have returned at once, but was still running after {BOUND:.0f} s. "
+            f"Chunk 0's result is a list of "
             f"30 000 squares, about 150 KB pickled: more than a pipe holds (64 KB). A child "
             f"that put it on a Queue cannot exit until the parent has READ it, so join() "
             f"before get() waits forever for a child that waits for you. Get every result "
@@ -392,7 +402,7 @@ def test_big_results_do_not_deadlock(mod):
 
 def test_class_form_sums_through_a_pipe(mod):
     if not (isinstance(mod.SumProcess, type) and issubclass(mod.SumProcess, multiprocessing.Process)):
-        pytest.fail(f"SumProcess is {mod.SumProcess!r}; it must be a class that subclasses "
+        pytest.fail(f"SumProcess came back as {mod.SumProcess!r}; it must be a class that subclasses "
                     f"multiprocessing.Process and overrides run() (the notes' MyProcess, 示例2). "
                     f"{SEE}.", pytrace=False)
     receiver, sender = multiprocessing.Pipe(duplex=False)
@@ -400,22 +410,26 @@ def test_class_form_sums_through_a_pipe(mod):
         mod.SumProcess([1, 2, 3], sender).run()  # run() in this process: no child yet
         if not receiver.poll(BOUND):
             pytest.fail("SumProcess([1, 2, 3], conn).run() sent nothing through conn: run() must "
-                        "send (os.getpid(), sum(numbers)) with conn.send(...).", pytrace=False)
+                        f"send (os.getpid(), sum(numbers)) with conn.send(...). {SEE}.",
+                        pytrace=False)
         sent = receiver.recv()
     assert sent == (os.getpid(), 6), (
         f"SumProcess([1, 2, 3], conn).run(), called directly in the test's process, sent "
-        f"{sent!r}; expected (os.getpid(), 6) = {(os.getpid(), 6)}."
+        f"{sent!r}; expected (os.getpid(), 6) = {(os.getpid(), 6)}. {SEE}."
     )
     with start_method("fork"):
         got = bounded_call(lambda: mod.sum_in_child(range(1001)), "sum",
-                           on_hang=f"sum_in_child(range(1001)) did not return within {BOUND:.0f} s.")
+                           on_hang=hang("sum_in_child(range(1001))"))
     assert isinstance(got, tuple) and len(got) == 2, (
-        f"sum_in_child(range(1001)) returned {got!r}; expected (child pid, 500500)."
+        f"sum_in_child(range(1001)) returned {got!r}; expected (child pid, 500500). {SEE}."
     )
     pid, total = got
-    assert total == 500500, f"sum_in_child(range(1001)) returned the total {total!r}; expected 500500."
+    assert total == 500500, (
+        f"sum_in_child(range(1001)) returned the total {total!r}; expected 500500. {SEE}."
+    )
     assert pid != os.getpid(), (
-        f"sum_in_child(range(1001)) reports our own pid {pid}: start() the SumProcess (start() runs "
+        f"sum_in_child(range(1001)) returned our own pid {pid}; expected a child's pid: start() "
+        f"the SumProcess (start() runs "
         f"run() in a new process; calling run() yourself does not). {SEE}."
     )
 
@@ -435,8 +449,8 @@ def test_crashing_child_reports_its_exitcode(mod):
                 got = bounded_call(
                     lambda: mod.sum_in_child(numbers), "sum",
                     on_hang=(
-                        f"{call}: {story}, so the child never sends a result. The call was "
-                        f"still waiting after {BOUND:.0f} s. recv() ends with EOFError only "
+                        f"{call}: {story}, so the child never sends a result. The call should "
+                        f"raise ChildFailed at once, but was still waiting after {BOUND:.0f} s. recv() ends with EOFError only "
                         f"when EVERY copy of the pipe's sending end is closed, and the parent "
                         f"holds one too: close it right after start(). Then join() the child "
                         f"and look at its exitcode. {SEE}."),
@@ -450,9 +464,9 @@ def test_crashing_child_reports_its_exitcode(mod):
                                 f"{SEE}.", pytrace=False)
                 continue
             except EOFError:
-                pytest.fail(f"{call}: {story}. The call raised EOFError: recv() found the pipe "
-                            f"closed with nothing sent. That is the sign that the child died: "
-                            f"join() it and raise ChildFailed(name, exitcode) with its exitcode. "
+                pytest.fail(f"{call}: {story}. The call raised EOFError; expected ChildFailed "
+                            f"with exitcode {code}. recv() found the pipe closed with nothing "
+                            f"sent. That is the sign that the child died: join() it and raise ChildFailed(name, exitcode) with its exitcode. "
                             f"{SEE}.", pytrace=False)
         pytest.fail(f"{call}: {story}. The call returned {got!r} instead of raising "
                     f"ChildFailed with exitcode {code}: a child that ended with a non-zero exit "
@@ -465,11 +479,12 @@ def test_crashing_child_reports_its_exitcode(mod):
 def pool_call(call, what: str):
     """bounded_call for squares_with_pool(); pickling errors explained."""
     try:
-        return bounded_call(call, "pool", on_hang=f"{what} did not return within {BOUND:.0f} s.")
+        return bounded_call(call, "pool", on_hang=hang(what))
     except (pickle.PicklingError, AttributeError, TypeError) as exc:
         if "pickle" not in str(exc).lower():
             raise
-        pytest.fail(f"{what} raised {type(exc).__name__}: {exc}. A Pool sends the function to its "
+        pytest.fail(f"{what} raised {type(exc).__name__}: {exc}; expected the squares. A Pool "
+                    f"sends the function to its "
                     f"workers by pickling it, and pickle stores a function by its module and name: "
                     f"a lambda or a function defined inside another function has no such name. "
                     f"Use the module-level square(). {SEE}.", pytrace=False)
@@ -481,22 +496,25 @@ def test_pool_map_keeps_input_order(mod):
     call = f"squares_with_pool(<{len(numbers)} numbers>, processes=3, ctx)"
     got = pool_call(lambda: mod.squares_with_pool(numbers, 3, ctx), call)
     if not ctx.pools:
-        pytest.fail(f"{call} never called ctx.Pool(...): compute the squares with a Pool of "
-                    f"`processes` workers made from the context you are given.", pytrace=False)
+        pytest.fail(f"{call} never called ctx.Pool(...), but it must compute the squares with a "
+                    f"Pool of `processes` workers made from the context it is given. {SEE}.",
+                    pytrace=False)
     want = [n * n for n in numbers]
     if got != want:
         if isinstance(got, list) and sorted(got) == sorted(want):
             pytest.fail(f"{call} returned the right squares in the wrong order (first difference "
-                        f"at index {next(i for i, (a, b) in enumerate(zip(got, want)) if a != b)}). "
+                        f"at index {next(i for i, (a, b) in enumerate(zip(got, want)) if a != b)}); "
+                        f"expected them in input order. "
                         f"Pool.map() returns the results in the order of its input; "
                         f"imap_unordered() and collecting apply_async() results as they finish "
                         f"do not. {SEE}.", pytrace=False)
         pytest.fail(f"{call} returned {str(got)[:120]}; expected the squares of the input, in the "
-                    f"same order: {want[:6]}...", pytrace=False)
+                    f"same order: {want[:6]}... {SEE}.", pytrace=False)
     pool = ctx.pools[0]
     workers = [p.pid for p in getattr(pool, "_pool", [])]
     assert workers and os.getpid() not in workers, (
-        f"{call}: the Pool has no worker processes ({workers!r})."
+        f"{call}: the test found no worker processes in the Pool ({workers!r}); expected "
+        f"`processes` child processes. {SEE}."
     )
 
 
@@ -515,7 +533,8 @@ def spawn_call(call, what: str):
     """bounded_call with the spawn bound; pickling errors explained."""
     try:
         return bounded_call(call, "spawn", bound=SPAWN_BOUND,
-                            on_hang=f"{what} did not return within {SPAWN_BOUND:.0f} s. {SPAWN_WHY}")
+                            on_hang=(f"{what} should have returned, but was still running after "
+                                     f"{SPAWN_BOUND:.0f} s. {SPAWN_WHY}"))
     except (pickle.PicklingError, AttributeError) as exc:
         if "pickle" not in str(exc).lower():
             raise
@@ -529,8 +548,8 @@ def test_function_form_works_under_spawn(mod):
     call = f"squares_in_processes({chunks}, get_context('spawn'))"
     got = spawn_call(lambda: mod.squares_in_processes(chunks, ctx), call)
     if not ctx.processes:
-        pytest.fail(f"{call} never called ctx.Process(...): use the context you are given, or the "
-                    f"caller cannot choose spawn.", pytrace=False)
+        pytest.fail(f"{call} never called ctx.Process(...), but it must use the context it is "
+                    f"given, or the caller cannot choose spawn. {SEE}.", pytrace=False)
     check_pairs(got, chunks, call)
 
 
@@ -538,8 +557,10 @@ def test_pool_works_under_spawn(mod):
     ctx = SpyContext(SPAWN)
     call = "squares_with_pool([1, 2, 3, 4], 2, get_context('spawn'))"
     got = spawn_call(lambda: mod.squares_with_pool([1, 2, 3, 4], 2, ctx), call)
-    assert got == [1, 4, 9, 16], f"{call} returned {got!r}; expected [1, 4, 9, 16]."
-    assert ctx.pools, f"{call} never called ctx.Pool(...): use the context you are given."
+    assert got == [1, 4, 9, 16], f"{call} returned {got!r}; expected [1, 4, 9, 16]. {SEE}."
+    assert ctx.pools, (
+        f"{call} never called ctx.Pool(...), but it must use the context it is given. {SEE}."
+    )
 
 
 def test_class_form_works_under_spawn(mod):
@@ -552,6 +573,10 @@ def test_class_form_works_under_spawn(mod):
                         f"likely while unpickling SumProcess or its arguments (its traceback is "
                         f"in the output). Under spawn the SumProcess object itself is pickled "
                         f"into the child. {SPAWN_WHY} {SEE}.", pytrace=False)
-    assert isinstance(got, tuple) and len(got) == 2 and got[1] == 6 and got[0] != os.getpid(), (
+    own = isinstance(got, tuple) and len(got) == 2 and got[0] == os.getpid()
+    assert isinstance(got, tuple) and len(got) == 2 and got[1] == 6 and not own, (
         f"{call} returned {got!r}; expected (child pid, 6)."
+        + (f" {got[0]} is the test's own pid: the sum ran in this process. start() the "
+           f"SumProcess (start() runs run() in a new process; calling run() yourself does not)."
+           if own else "") + f" {SEE}."
     )

@@ -45,6 +45,8 @@ SENTINEL = ("A consumer blocked in q.get() only wakes up for an item: put one se
 
 def fail(msg: str):
     """Fail with a message for the student, without the chain of exceptions behind it."""
+    if "9.25 3" not in msg:
+        msg += f" {QUEUE}."
     raise pytest.fail.Exception(msg, pytrace=False) from None
 
 
@@ -115,7 +117,8 @@ def leftover(threads, what: str, call: str):
                 "when it returns nothing is left running.")
     return (f"after {call} returned, {len(stuck)} of the {len(threads)} {what} threads "
             f"({', '.join(stuck)}) were still running -- blocked in q.get(), waiting for an item "
-            "that will never come (the notes' `while True: q.get()`). Threads left running are "
+            "that will never come (the notes' `while True: q.get()`) -- where every one should "
+            f"have ended before {call} returned. Threads left running are "
             f"a leak, and a program that never exits: {SENTINEL}. {QUEUE}.")
 
 
@@ -135,7 +138,7 @@ def started(pipe):
             closed, _ = call_within(pipe.close, PROMPT, "test-calls-close")
             if ok and not closed:
                 fail(f"Pipeline.close() had not returned {PROMPT:.0f} s after the test called "
-                     f"it. {SENTINEL}. {QUEUE}.")
+                     f"it; it should stop the consumers and return at once. {SENTINEL}. {QUEUE}.")
 
 
 @contextlib.contextmanager
@@ -151,7 +154,8 @@ def pool_of(mod, workers: int):
             done, _ = call_within(pool.shutdown, PROMPT, "test-calls-shutdown")
             if ok and not done:
                 fail(f"ThreadPool.shutdown() had not returned {PROMPT:.0f} s after the test "
-                     f"called it. {SENTINEL}. {QUEUE}.")
+                     f"called it; it should stop the workers and return at once. {SENTINEL}. "
+                     f"{QUEUE}.")
 
 
 def join_within(pipe, story: str, processed) -> None:
@@ -160,7 +164,8 @@ def join_within(pipe, story: str, processed) -> None:
     if not joined:
         done = processed()
         fail(f"{story} pipe.join() had not returned {PROMPT:.0f} s later, although work() had "
-             f"finished {done} item(s). q.join() waits until q.task_done() has been called once "
+             f"finished {done} item(s): join() should return as soon as every item is done. "
+             f"q.join() waits until q.task_done() has been called once "
              "for every item ever put: call it after each item in the consumer loop, in a "
              "`finally` (so also when work() raises), and for the sentinel too. " + QUEUE + ".")
 
@@ -192,7 +197,7 @@ def drain(jobs, n: int, story: str) -> list:
             out.append(jobs.get(timeout=PROMPT))
         except queue.Empty:
             fail(f"{story} get() raised queue.Empty after {len(out)} job(s) ({out}); {n} had been "
-                 "put.")
+                 "put, so it should have returned all of them.")
     return out
 
 
@@ -210,7 +215,7 @@ def test_pipeline_processes_every_item(mod):
         join_within(pipe, story, work.count)
         results = pipe.results()
     if sorted(work.items) != items:
-        fail(f"{story} work() was called for {len(work.items)} items (sorted: first differences "
+        fail(f"{story} work() was only called for {len(work.items)} items (sorted: first differences "
              f"from 0..39 at {[i for i in items if i not in work.items][:5]}); expected every "
              "item exactly once.")
     if sorted(results) != [("done", i) for i in items]:
@@ -239,7 +244,8 @@ def test_join_returns_once_every_item_is_done(mod):
                 gate.set()
                 if not crowd.wait_for(lambda: "test-calls-join" in crowd.results, PROMPT):
                     fail(f"{story} join() had not returned {PROMPT:.0f} s later, although work() "
-                         f"had finished {recorder.count()} of the 6 items. q.join() waits until "
+                         f"had finished {recorder.count()} of the 6 items: it should return once "
+                         f"all 6 are done. q.join() waits until "
                          "q.task_done() was called once for every item put: call it after "
                          "every item in the consumer loop, in a `finally`. " + QUEUE + ".")
             finished = recorder.count()
@@ -285,16 +291,18 @@ def test_none_is_an_ordinary_item(mod):
         got = list(work.items)
         if not joined and len(got) == len(items):
             fail(f"{story} join() had not returned {PROMPT:.0f} s later, although work() had "
-                 f"finished all {len(items)} items. q.join() waits until q.task_done() has been "
+                 f"finished all {len(items)} items: it should return once all are done. "
+                 f"q.join() waits until q.task_done() has been "
                  "called once for every item ever put: call it after each item in the consumer "
                  "loop, in a `finally`. " + QUEUE + ".")
         if not joined:
-            fail(f"{story} join() had not returned {PROMPT:.0f} s later; work() had been called "
-                 f"for {got}. Your consumers took None for the stop sentinel and left, so the "
+            fail(f"{story} join() had not returned {PROMPT:.0f} s later; work() had only been "
+                 f"called for {got}, but it should be called for all 7 items, Nones included. "
+                 f"Your consumers took None for the stop sentinel and left, so the "
                  "items behind it were never processed. None is an ordinary item: use a "
                  "private sentinel, `_STOP = object()`, compared with `is`. " + QUEUE + ".")
     if sorted(got, key=repr) != sorted(items, key=repr):
-        fail(f"{story} work() was called for {got}; expected every item, the three Nones "
+        fail(f"{story} work() was only called for {got}; expected every item, the three Nones "
              "included. None is an ordinary item: the sentinel must be an object no caller can "
              "put, `_STOP = object()`, compared with `is`. " + QUEUE + ".")
 
@@ -314,9 +322,10 @@ def test_close_stops_every_worker(mod):
         closed, _ = call_within(pipe.close, PROMPT, "test-calls-close")
     if not closed:
         fail(f"Pipeline(work, workers=3): close() had not returned {PROMPT:.0f} s after the test "
-             f"called it: it joins consumers that never leave their loop. {SENTINEL}. {QUEUE}.")
+             f"called it, where it should return at once: it joins consumers that never leave "
+             f"their loop. {SENTINEL}. {QUEUE}.")
     if len(mine) != 3:
-        fail(f"Pipeline(work, workers=3).start() started {len(mine)} thread(s); expected 3.")
+        fail(f"Pipeline(work, workers=3).start() started {len(mine)} thread(s), but expected 3.")
     complaint = leftover(mine, "consumer", "close()")
     if complaint:
         fail(f"Pipeline(work, workers=3): {complaint}")
@@ -337,8 +346,8 @@ def test_put_times_out_when_the_queue_is_full(mod):
         try:
             pipe.put(0)
             if not taken.wait(BOUND):
-                fail(f"Pipeline(work, workers=1, maxsize=2): work() was not called within "
-                     f"{BOUND:.0f} s of the first put().")
+                fail(f"Pipeline(work, workers=1, maxsize=2): work() was never called within "
+                     f"{BOUND:.0f} s of the first put(); the consumer should take it at once.")
             pipe.put(1, timeout=PROMPT)
             pipe.put(2, timeout=PROMPT)
             try:
@@ -364,7 +373,7 @@ def test_fifo_and_lifo_order(mod):
         for job in jobs:
             q.put(job)
         if len(q) != 3:
-            fail(f"JobQueue({order!r}) after three put() calls: len() is {len(q)}; expected 3.")
+            fail(f"JobQueue({order!r}) after three put() calls: len() returned {len(q)}; expected 3.")
         got = drain(q, 3, f"JobQueue({order!r}):")
         if got != expected:
             fail(f"JobQueue({order!r}): put {jobs}, got {got}; expected {expected} "
@@ -375,13 +384,14 @@ def test_fifo_and_lifo_order(mod):
         default.put(job)
     got = drain(default, 3, "JobQueue():")
     if got != jobs:
-        fail(f"JobQueue() (default order): put {jobs}, got {got}; the default is 'fifo'.")
+        fail(f"JobQueue() (default order): put {jobs}, got {got}; expected {jobs}: the default "
+             f"is 'fifo'.")
     try:
         mod.JobQueue("random")
     except ValueError:
         pass
     else:
-        fail("JobQueue('random') was accepted; expected ValueError (fifo, lifo or priority).")
+        fail("JobQueue('random') returned a queue; expected ValueError (fifo, lifo or priority).")
 
 
 def test_lower_priority_number_comes_first(mod):
@@ -427,7 +437,8 @@ def test_payloads_that_cannot_be_compared(mod):
         got = drain(q, 4, "JobQueue('priority'):")
     except TypeError as exc:
         fail(f"JobQueue('priority'): putting three dicts with the same priority 2 raised "
-             f"TypeError: {exc}. PriorityQueue compares whole entries; with (priority, job) a "
+             f"TypeError: {exc}; each put() should have worked, whatever the job. PriorityQueue "
+             f"compares whole entries; with (priority, job) a "
              "tie in priority compares the jobs, and dicts (or functions) cannot be compared "
              "with <. Put (priority, ticket, job) with a unique ticket from itertools.count(): "
              f"the comparison stops at the ticket and never reaches the job. {QUEUE}.")
@@ -452,7 +463,8 @@ def test_concurrent_puts_with_equal_priority(mod):
     except TypeError as exc:
         fail(f"4 threads each put {per} dict jobs with priorities 0 and 1 into one "
              f"JobQueue('priority') at once (the grader forced thread switches inside your "
-             f"code); a put() raised TypeError: {exc}. Two entries tied on everything before "
+             f"code); a put() raised TypeError: {exc}, where every put() should work. Two "
+             f"entries tied on everything before "
              "the job -- the same priority, and no ticket or the same ticket -- so the "
              "PriorityQueue compared the dicts. Put (priority, ticket, job) with a ticket from "
              "next() on an itertools.count(); a counter you increment yourself (`self.n += 1`) "
@@ -461,7 +473,8 @@ def test_concurrent_puts_with_equal_priority(mod):
     priorities = [job["n"] % 2 for job in got]
     if priorities != sorted(priorities):
         fail(f"4 threads each put {per} dict jobs with priorities 0 and 1 into one "
-             "JobQueue('priority'); get() returned a priority-1 job before a priority-0 one.")
+             "JobQueue('priority'); get() returned a priority-1 job before a priority-0 one, "
+             "but every priority-0 job should come first.")
     for p in range(producers):
         for prio in (0, 1):
             mine = [job["n"] for job in got if job["producer"] == p and job["n"] % 2 == prio]
@@ -469,7 +482,7 @@ def test_concurrent_puts_with_equal_priority(mod):
                 fail(f"4 threads each put {per} dict jobs into one JobQueue('priority') at once "
                      f"(the grader forced thread switches inside your code); producer {p}'s "
                      f"priority-{prio} jobs came out as n = {mine[:8]}..., not in the order it "
-                     "put them. Two put() calls got tickets out of order (or the same ticket): "
+                     "put them, as they should. Two put() calls got tickets out of order (or the same ticket): "
                      "a counter you increment yourself (`self.n += 1`) needs a lock; "
                      f"next(itertools.count()) does not. {QUEUE}.")
 
@@ -514,8 +527,9 @@ def test_submit_returns_a_future_with_the_result(mod):
         try:
             value = future.result(timeout=BOUND)
         except TimeoutError:
-            fail(f"ThreadPool(2).submit(pow, 2, 10).result(timeout=5) raised TimeoutError: no "
-                 "worker ran the task, or it never completed the Future (set_result()).")
+            fail("ThreadPool(2).submit(pow, 2, 10).result(timeout=5) raised TimeoutError, "
+                 "expected 1024: no worker ran the task, or it never completed the Future "
+                 "(set_result()).")
         if value != 1024 or not future.done():
             fail(f"ThreadPool(2).submit(pow, 2, 10): result() gave {value!r} and done() "
                  f"{future.done()!r}; expected 1024 and True.")
@@ -538,11 +552,11 @@ def test_result_reraises_the_worker_exception(mod):
         except ValueError as exc:
             if exc is not boom:
                 fail(f"The task raised ValueError('bad input: 7'); result() raised a different "
-                     f"ValueError: {exc}. Re-raise the task's own exception object.")
+                     f"ValueError: {exc}. It should re-raise the task's own exception object.")
         except TimeoutError:
             fail(f"ThreadPool(1): the task raised ValueError('bad input: 7'); "
-                 f"future.result(timeout={PROMPT:.0f}) raised TimeoutError: the Future was never "
-                 "completed. The exception escaped the worker loop and killed the worker thread. "
+                 f"future.result(timeout={PROMPT:.0f}) raised TimeoutError instead of that "
+                 "ValueError: the Future was never completed. The exception escaped the worker loop and killed the worker thread. "
                  "Catch it in the worker (try/except around fn(*args, **kwargs)) and hand it to "
                  f"the caller with future.set_exception(exc). {QUEUE}.")
         else:
@@ -575,17 +589,18 @@ def test_result_times_out_while_the_task_runs(mod):
                      "(the built-in one): wait on the Future's Event with the timeout, and "
                      f"raise when wait() returns False. {QUEUE}.")
             if future.done():
-                fail("future.done() was True while the task was still running.")
+                fail("future.done() returned True while the task was still running; expected "
+                     "False until the task has finished.")
         finally:
             gate.set()
         try:
             value = future.result(timeout=BOUND)
         except TimeoutError:
-            fail(f"The test let the task finish, but future.result(timeout=5) still raised "
+            fail("The test let the task finish, but future.result(timeout=5) still raised "
                  "TimeoutError: the worker must complete the Future (set_result()) when the "
                  "task returns.")
         if value is not True:
-            fail(f"Once the task finished, result() gave {value!r}, not the task's return "
+            fail(f"Once the task finished, result() gave {value!r}; expected the task's return "
                  "value, True.")
 
 
@@ -635,7 +650,8 @@ def test_workers_run_tasks_at_the_same_time(mod):
                  "complete their Futures.")
         except threading.BrokenBarrierError:
             fail(f"ThreadPool(3): three tasks each waited at a Barrier(3) for the other two; "
-                 f"after {PROMPT:.0f} s not all three had arrived: fewer than 3 tasks ran at once. "
+                 f"after {PROMPT:.0f} s not all three had arrived: fewer than 3 tasks ran at "
+                 f"once, but all 3 should. "
                  "Start `workers` threads in __init__, all reading the same task queue.")
     if spots != [0, 1, 2]:
         fail(f"ThreadPool(3): three Barrier.wait() tasks returned {spots}; expected [0, 1, 2].")
@@ -657,28 +673,29 @@ def check_shutdown(mod):
         done, _ = call_within(pool.shutdown, PROMPT, "test-calls-shutdown")
     story = "ThreadPool(3): the test submitted 12 tasks and called shutdown()"
     if not done:
-        fail(f"{story}; it had not returned {PROMPT:.0f} s later: it joins workers that never "
-             f"leave their loop. {SENTINEL}. {QUEUE}.")
+        fail(f"{story}; it had not returned {PROMPT:.0f} s later, where it should return once "
+             f"the tasks are done: it joins workers that never leave their loop. {SENTINEL}. "
+             f"{QUEUE}.")
     if len(mine) != 3:
-        fail(f"ThreadPool(3) started {len(mine)} thread(s) in __init__; expected 3.")
+        fail(f"ThreadPool(3) started {len(mine)} thread(s) in __init__, but expected 3.")
     unfinished = [i for i, f in enumerate(futures) if not f.done()]
     complaint = leftover(mine, "worker", "shutdown()")
     if complaint:
         fail(f"{story}: {complaint}")
     if unfinished:
-        fail(f"{story}; when it returned, the tasks {unfinished} had not run. shutdown() lets "
-             "the queued tasks finish: put the sentinels BEHIND them, then join the workers.")
+        fail(f"{story}; when it returned, the tasks {unfinished} had not run. shutdown() "
+             "should let the queued tasks finish: put the sentinels BEHIND them, then join the workers.")
     values = [f.result(timeout=0) for f in futures]
     if values != [i * i for i in range(12)]:
-        fail(f"{story}; the results were {values}, expected the squares of 0..11.")
+        fail(f"{story}; the results came back as {values}, expected the squares of 0..11.")
 
 
 def test_submit_after_shutdown_raises(mod):
     pool = mod.ThreadPool(2)
     done, _ = call_within(pool.shutdown, PROMPT, "test-calls-shutdown")
     if not done:
-        fail(f"ThreadPool(2).shutdown() with no tasks had not returned after {PROMPT:.0f} s. "
-             f"{SENTINEL}. {QUEUE}.")
+        fail(f"ThreadPool(2).shutdown() with no tasks had not returned after {PROMPT:.0f} s; it "
+             f"should return at once. {SENTINEL}. {QUEUE}.")
     try:
         future = pool.submit(pow, 2, 2)
     except RuntimeError as exc:
@@ -689,4 +706,5 @@ def test_submit_after_shutdown_raises(mod):
              "is left to run the task, so its result() would wait for ever.")
     again, _ = call_within(pool.shutdown, PROMPT, "test-calls-shutdown")
     if not again:
-        fail("A second shutdown() did not return: calling it twice must be harmless.")
+        fail(f"A second shutdown() had still not returned after {PROMPT:.0f} s: calling it "
+             f"twice must be harmless.")

@@ -27,7 +27,7 @@ import sys
 
 import pytest
 
-from support import net, prereq, servers
+from support import net, prereq, servers, threads
 from support.threads import in_background
 
 RUNNING_ADVICE = "A handler still running a command returns within the command timeout."
@@ -45,12 +45,19 @@ SHELL = ("See 9.19 2 远程执行命令: the notes run the client's text with Po
          "and /bin/sh obeys every ';', '&&', '|', '>', '$(...)' and '`...`' in it: shell "
          "injection. Run the argv list itself, subprocess.run(argv, ...) WITHOUT shell=True: "
          "each string then reaches the program as one argument, whatever characters it holds.")
-FRAMING = ("See 9.20 1 粘包: a reply is three framing messages (header, stdout, stderr); send "
+FRAMING = ("See 9.20 1 粘包 and 9.19 2 远程执行命令: a reply is three framing messages (header, "
+           "stdout, stderr); send "
            "each with send_msg() and read each with recv_msg(). One recv() is not one message.")
 ALLOW = ("Check argv[0] against self.allowed (the set given to the constructor), exactly: "
-         "`argv[0] in self.allowed`, before running anything.")
+         "`argv[0] in self.allowed`, before running anything. See 9.19 2 远程执行命令.")
+PIPES = ("It was stuck writing: a pipe holds only 64 KiB, and your server did not read it "
+         "while waiting (wait() before read(), or reading stdout to its end before stderr, "
+         "while the program blocks writing stderr). Use subprocess.run(..., "
+         "capture_output=True, timeout=...) or Popen.communicate(timeout=...), which read both "
+         "pipes at once. See 9.19 2 远程执行命令.")
 PROTOCOL = ("The reply is three framing messages: the JSON header {\"status\": ..., \"error\": "
-            "..., \"truncated\": ...}, then stdout, then stderr (see exercises/remote_exec.py).")
+            "..., \"truncated\": ...}, then stdout, then stderr (see exercises/remote_exec.py; "
+            "9.19 2 远程执行命令).")
 
 
 def fail(msg: str):
@@ -152,21 +159,23 @@ class Client:
             try:
                 chunk = self.sock.recv(min(n - len(data), 1 << 20))
             except TimeoutError:
-                fail(f"{doing}, the test waited {self.sock.gettimeout():.0f} s for {what} and "
-                     f"it never came (got {len(data)} of {n} bytes). {PROTOCOL}")
+                fail(f"{doing}, the test expected {what} ({n} bytes), but only {len(data)} of "
+                     f"them came within {self.sock.gettimeout():.0f} s. {PROTOCOL}")
             except ConnectionResetError:
                 chunk = b""
             if not chunk:
                 fail(f"{doing}, the server closed the connection in the middle of {what} "
-                     f"({len(data)} of {n} bytes). Did the handler thread crash? {PROTOCOL}")
+                     f"({len(data)} of {n} bytes); expected all {n}. Did the handler thread "
+                     f"crash? {PROTOCOL}")
             data += chunk
         return bytes(data)
 
     def frame(self, what: str, doing: str) -> bytes:
         (n,) = HEADER.unpack(self._exact(4, f"the length header of {what}", doing))
         if n > 64 * MiB:
-            fail(f"{doing}, the length header of {what} announced {n} bytes: that is not a "
-                 f"framing length. Send every message with send_msg(). {FRAMING}")
+            fail(f"{doing}, the test read a length header for {what} of {n} bytes: that is not "
+                 f"a framing length (expected at most a few MiB). Send every message with "
+                 f"send_msg(). {FRAMING}")
         return self._exact(n, what, doing)
 
     def reply(self, doing: str | None = None, hint: str = PROTOCOL):
@@ -177,8 +186,8 @@ class Client:
         try:
             first = self.sock.recv(4, socket.MSG_PEEK)
         except TimeoutError:
-            fail(f"{doing}, the test waited {self.sock.gettimeout():.0f} s for a reply and "
-                 f"nothing came. {hint}")
+            fail(f"{doing}, the test expected a reply, but nothing came within "
+                 f"{self.sock.gettimeout():.0f} s. {hint}")
         except ConnectionResetError:
             first = b""
         if not first:
@@ -190,18 +199,20 @@ class Client:
             header = json.loads(raw.decode("utf-8"))
         except (UnicodeDecodeError, ValueError):
             shown = raw[:80]
-            fail(f"{doing}, the first reply message was {shown!r}"
-                 f"{'...' if len(raw) > 80 else ''}, which is not UTF-8 JSON. {PROTOCOL}")
+            fail(f"{doing}, the first reply message the test read was {shown!r}"
+                 f"{'...' if len(raw) > 80 else ''}; expected the JSON header, in UTF-8. "
+                 f"{PROTOCOL}")
         if not isinstance(header, dict) or set(header) != {"status", "error", "truncated"}:
-            fail(f"{doing}, the reply header was {header!r}; expected a JSON object with "
+            fail(f"{doing}, the test received the reply header {header!r}; expected a JSON "
+                 f"object with "
                  f"exactly the keys status, error, truncated. {PROTOCOL}")
         status, error, truncated = header["status"], header["error"], header["truncated"]
         if not (status is None or (isinstance(status, int) and not isinstance(status, bool))):
-            fail(f"{doing}, the reply header's status was {status!r}; expected an int (the "
-                 "exit status) or null.")
+            fail(f"{doing}, the reply header's status came back as {status!r}; expected an int "
+                 f"(the exit status) or null. {PROTOCOL}")
         if not (error is None or isinstance(error, str)) or not isinstance(truncated, bool):
-            fail(f"{doing}, the reply header was {header!r}: error must be null or a string, "
-                 "truncated true or false.")
+            fail(f"{doing}, the test received the reply header {header!r}: error must be null or "
+                 f"a string, truncated true or false. {PROTOCOL}")
         out = self.frame("stdout (the 2nd reply message)", doing)
         err = self.frame("stderr (the 3rd reply message)", doing)
         return header, out, err
@@ -252,10 +263,10 @@ def expect_refused(c: Client, argv_or_raw, word: str, why: str, name: str | None
         fail(f"{doing} {got}; expected an error starting with {word!r}. {why}")
     if header["status"] is not None:
         fail(f"{doing} error {error!r} with status {header['status']!r}; when the program did "
-             "not run to its end, status is null.")
+             f"not run to its end, status must be null. {PROTOCOL}")
     if name is not None and name not in error:
         fail(f"{doing} error {error!r}: say which program was refused (the error should name "
-             f"{name!r}), so the client knows what went wrong.")
+             f"{name!r}), so the client knows what went wrong. {PROTOCOL}")
     return header, out, err
 
 
@@ -305,8 +316,8 @@ def test_echo_reply_has_status_and_output(mod, tmp_path):
     with running(mod, tmp_path) as (server, port):
         stored = getattr(server, "port", None)
         if stored != port:
-            fail(f"start() returned port {port} but server.port is {stored!r}: store the real "
-                 "port in self.port as well (port=0 means 'any free port').")
+            fail(f"start() returned port {port} but server.port is {stored!r}: it should store "
+                 "the real port in self.port as well (port=0 means 'any free port'). " + PROTOCOL)
         with Client(port) as c:
             c.ask(["echo", "hello", "world"])
             header, out, err = c.reply()
@@ -337,7 +348,7 @@ def test_nonzero_exit_status_and_stderr_are_reported(mod, tmp_path):
         if header["error"] is not None or not header["status"] or not err or out:
             fail(f"The request {show(['ls', 'no-such-file'])} got header {header!r}, stdout "
                  f"{out!r}, stderr {err[:80]!r}; expected error null, a non-zero status, an "
-                 "empty stdout and ls's complaint on stderr.")
+                 "empty stdout and ls's complaint on stderr. " + PROTOCOL)
 
 
 def test_empty_output_is_sent_as_empty(mod, tmp_path):
@@ -370,15 +381,11 @@ def test_multi_megabyte_output(mod, tmp_path):
                  "the reply")
         header, out, err = c.reply(doing.replace("; the reply", ""))
         if header["error"] and header["error"].startswith("timeout"):
-            fail(f"{doing} said {header['error']!r}, but the program needs a fraction of a "
-                 "second. It was stuck writing: a pipe holds only 64 KiB, and your server did "
-                 "not read it while waiting (wait() before read(), or reading stdout to its end "
-                 "before stderr, while the program blocks writing stderr). Use "
-                 "subprocess.run(..., capture_output=True, timeout=...) or "
-                 "Popen.communicate(timeout=...), which read both pipes at once.")
+            fail(f"{doing} said {header['error']!r}; expected status 0 and error null: the "
+                 f"program needs a fraction of a second. {PIPES}")
         if header != {"status": 0, "error": None, "truncated": False}:
-            fail(f"{doing} header was {header!r}; expected status 0, error null, truncated "
-                 "false (5 MiB is under max_output = 8 MiB).")
+            fail(f"{doing} header came back as {header!r}; expected status 0, error null, "
+                 f"truncated false (5 MiB is under max_output = 8 MiB). {PROTOCOL}")
         for name, got, want in (("stdout", out, BIG_OUT), ("stderr", err, BIG_ERR)):
             if got != want:
                 fail(f"{doing}'s {name}: {compare(got, want)}. Send all of it, as one message "
@@ -396,18 +403,23 @@ def test_output_over_the_cap_is_truncated(mod, tmp_path):
               "sys.stderr.buffer.write(b'e' * 100000)\n")
     with running(mod, tmp_path, max_output=cap) as (server, port), Client(port) as c:
         c.ask([PY, "-c", script])
-        header, out, err = c.reply()
         doing = ("With max_output = 64 KiB, a program that wrote 200 KiB to stdout and "
                  "100000 bytes to stderr got")
+        header, out, err = c.reply(doing.replace(" got", ""),
+                                   hint="The program needs a fraction of a second. " + PIPES)
+        if header["error"] and header["error"].startswith("timeout"):
+            fail(f"{doing} the error {header['error']!r}; expected status 0 and error null: the "
+                 f"program needs a fraction of a second. {PIPES}")
         if header != {"status": 0, "error": None, "truncated": True}:
             fail(f"{doing} the header {header!r}; expected status 0, error null, truncated "
-                 "true: the program ran fine, only its output was cut.")
+                 "true: the program ran fine, only its output was cut. " + PROTOCOL)
         want_out, want_err = (bytes(range(256)) * 800)[:cap], b"e" * cap
         for name, got, want in (("stdout", out, want_out), ("stderr", err, want_err)):
             if got != want:
                 fail(f"{doing} {name}: {compare(got, want)}. Send the first max_output bytes "
                      "of each stream (out[:self.max_output]): the cap keeps a chatty program "
-                     "from flooding the client (and from going over framing's 16 MiB limit).")
+                     "from flooding the client (and from going over framing's 16 MiB limit). "
+                     + PROTOCOL)
         exact = "import sys; sys.stdout.buffer.write(b'x' * 65536)"
         expect_ran(c, [PY, "-c", exact], b"x" * cap,
                    why="Exactly max_output bytes is not over the cap: truncated is false.")
@@ -458,8 +470,8 @@ def test_shell_metacharacters_are_passed_literally(mod, tmp_path):
             if made:
                 fail(f"The request {show(argv)} created {', '.join(made)} in the command's "
                      f"directory: a shell read the argument {attack!r} as a command and ran "
-                     f"`touch`. That is shell injection: any client could run anything. "
-                     + SHELL)
+                     f"`touch`, where echo should have received it as one plain argument. "
+                     "That is shell injection: any client could run anything. " + SHELL)
             want = f"hi {attack}\n".encode()
             if header["error"] is not None or out != want:
                 fail(f"The request {show(argv)} got error {header['error']!r} and stdout "
@@ -487,9 +499,9 @@ def test_program_not_on_allowlist_is_rejected(mod, tmp_path):
                            f"{argv[0]!r} is not one of them, so nothing may run. " + ALLOW,
                            name=argv[0])
             if listing(tmp_path) != ["victim.txt"]:
-                fail(f"After the refused request {show(argv)}, the command directory holds "
-                     f"{listing(tmp_path)}, expected just ['victim.txt']: something ran. "
-                     + ALLOW)
+                fail(f"After the refused request {show(argv)}, the test found "
+                     f"{listing(tmp_path)} in the command directory, expected just "
+                     f"['victim.txt']: something ran. " + ALLOW)
         expect_ran(c, ["echo", "allowed"], b"allowed\n",
                    why="After refusing requests, the server keeps serving the connection.")
 
@@ -506,8 +518,9 @@ def test_allowlist_names_exact_programs(mod, tmp_path):
                            "the client could have uploaded). Compare argv[0] as it is; don't "
                            "take its basename or strip its directory. " + ALLOW, name=argv[0])
             if "pwned_by_fake_echo" in listing(tmp_path):
-                fail(f"The request {show(argv)} ran the script {fake} because its name ends "
-                     "in 'echo'. " + ALLOW)
+                fail(f"The request {show(argv)} ran the script {fake} (the test found the file "
+                     "it creates) because its name ends in 'echo'; only the exact string 'echo' "
+                     "should pass. " + ALLOW)
 
 
 def test_bad_requests_are_rejected_and_the_connection_survives(mod, tmp_path):
@@ -528,7 +541,7 @@ def test_bad_requests_are_rejected_and_the_connection_survives(mod, tmp_path):
                            "A request must be a JSON object whose argv is a non-empty list of "
                            "strings without NUL: anything else gets a reply with error "
                            "'rejected: ...' (and status null). Never let a bad request raise "
-                           "in the handler thread: the client would get no reply.")
+                           "in the handler thread: the client would get no reply. " + PROTOCOL)
         expect_ran(c, ["echo", "still here"], b"still here\n",
                    why="After bad requests, the same connection goes on being served.")
 
@@ -544,7 +557,7 @@ def test_allowed_program_that_cannot_start_is_reported(mod, tmp_path):
                            "The program is on the allowlist but cannot be started (it does not "
                            "exist, or is not executable): subprocess raises OSError "
                            "(FileNotFoundError, PermissionError). Catch it and reply with "
-                           "error 'failed: ...'.")
+                           "error 'failed: ...'. " + PROTOCOL)
         expect_ran(c, ["echo", "ok"], b"ok\n",
                    why="After a program failed to start, the connection goes on being served.")
 
@@ -565,7 +578,7 @@ def test_long_command_is_killed_at_timeout(mod, tmp_path):
         argv = [PY, "-c", script, str(beacon.getsockname()[1]), MARKER]
         with Client(port) as c:
             c.ask(argv)
-            doing = "On a server with timeout=1.0, a program that sleeps for 30 s got a reply that"
+            doing = "On a server with timeout=1.0, a program that sleeps for 30 s got a reply with"
             header, out, err = c.reply(
                 "On a server with timeout=1.0, after a request for a program that sleeps for "
                 "30 s",
@@ -575,24 +588,25 @@ def test_long_command_is_killed_at_timeout(mod, tmp_path):
                      "error 'timeout: ...'. (See 9.19 2: the notes' server would hang here.)")
             error = header["error"]
             if error is None or not error.startswith("timeout"):
-                fail(f"{doing} had error {error!r} and status {header['status']!r}; expected "
+                fail(f"{doing} error {error!r} and status {header['status']!r}; expected "
                      "an error starting with 'timeout' and status null. "
                      "subprocess.run(..., timeout=self.timeout) raises subprocess.TimeoutExpired "
-                     "after killing the program: catch it and say so.")
+                     "after killing the program: catch it and say so. See 9.19 2 远程执行命令.")
             if header["status"] is not None:
-                fail(f"{doing} had status {header['status']!r}; the program was killed, so "
-                     "status is null.")
+                fail(f"{doing} status {header['status']!r}; the program was killed, so status "
+                     f"must be null. {PROTOCOL}")
             left = {pid: st for pid, st in child_states().items() if pid not in before}
             if left:
                 zombies = [pid for pid, st in left.items() if st == "Z"]
                 if zombies:
                     fail(f"When the reply came, the killed program was a zombie (pid "
-                         f"{zombies[0]}): killed but never waited for. After kill(), call "
-                         "wait() (or communicate()) so the process is reaped; "
-                         "subprocess.run(timeout=...) does both for you.")
+                         f"{zombies[0]}): killed but never waited for. It should be reaped: "
+                         "after kill(), call wait() (or communicate()); "
+                         "subprocess.run(timeout=...) does both for you. See 9.19 2 远程执行命令.")
                 fail(f"When the reply '{error}' came, the program was still running (pid "
-                     f"{sorted(left)[0]}). Kill it at the timeout (proc.kill()) and wait for "
-                     "it before replying; subprocess.run(timeout=...) does both for you.")
+                     f"{sorted(left)[0]}); it should have been killed at the timeout "
+                     "(proc.kill()) and waited for before the reply; subprocess.run(timeout=...) "
+                     "does both for you. See 9.19 2 远程执行命令.")
             beacon.setblocking(False)
             try:
                 seen, _ = beacon.accept()  # the program connected: 'started' was printed
@@ -601,10 +615,10 @@ def test_long_command_is_killed_at_timeout(mod, tmp_path):
             if seen is not None:
                 seen.close()
                 if out != b"started\n":
-                    fail(f"{doing} held the stdout {out!r}; the program had printed "
-                         "b'started\\n' before it was killed. Send what it wrote before the "
-                         "timeout: subprocess.TimeoutExpired has it in .stdout and .stderr "
-                         "(None means b'').")
+                    fail(f"{doing} the stdout {out!r}; expected b'started\\n', which the "
+                         "program had printed before it was killed. Send what it wrote before "
+                         "the timeout: subprocess.TimeoutExpired has it in .stdout and .stderr "
+                         "(None means b''). " + PROTOCOL)
             expect_ran(c, ["echo", "after the timeout"], b"after the timeout\n",
                        why="After a command was killed, the connection goes on being served.")
 
@@ -627,7 +641,8 @@ def test_slow_command_does_not_block_other_clients(mod, tmp_path):
                                            "to the test")
                 fail(f"Client A asked for {show(argv)}, a program that connects back to the "
                      f"test and waits; it never connected, and the reply was {header!r} with "
-                     f"stderr {err[:150]!r}. Run argv as it is, without a shell.")
+                     f"stderr {err[:150]!r}. The server should run argv as it is, without a "
+                     "shell. See 9.19 2 远程执行命令.")
             with held:
                 with Client(port, timeout=2.0) as b:
                     b.ask(["echo", "B"])
@@ -636,19 +651,22 @@ def test_slow_command_does_not_block_other_clients(mod, tmp_path):
                     except TimeoutError:
                         fail("While client A's command was still running, client B sent "
                              f"{show(['echo', 'B'])} and waited 2 s for a reply that never "
-                             "came: your server serves one connection at a time. Give every "
+                             "came (it should come at once): your server serves one connection "
+                             "at a time. Give every "
                              "accepted connection its own threading.Thread (8.18 1.2.2), so "
-                             "one slow command never holds up other clients.")
+                             "one slow command never holds up other clients. "
+                             "See 9.19 2 远程执行命令.")
                     header, out, err = b.reply("While client A's command was still running, "
                                                "client B sent ['echo', 'B']")
                     if out != b"B\n":
                         fail(f"Client B's request {show(['echo', 'B'])} got stdout {out!r} "
-                             "while client A's command was running; expected b'B\\n'.")
+                             "while client A's command was running; expected b'B\\n'. "
+                             + PROTOCOL)
                 held.sendall(b"x")  # now A's program may end
             header, out, err = a.reply("After the test let client A's program end")
             if header["status"] != 0 or header["error"] is not None:
                 fail(f"Client A's program got the reply header {header!r} after it ended "
-                     "normally; expected status 0 and error null.")
+                     "normally; expected status 0 and error null. " + PROTOCOL)
 
 
 def test_stop_with_idle_client_connected(mod, tmp_path):
@@ -669,22 +687,55 @@ def test_stop_with_idle_client_connected(mod, tmp_path):
                 rest = c.sock.recv(1)
             except TimeoutError:
                 fail("stop() returned while a client was connected and idle, but its "
-                     "connection stayed open: stop() must shut down every open connection.")
+                     "connection was still open: stop() must shut down every open connection. "
+                     "See 9.19 2 远程执行命令.")
             except ConnectionResetError:
                 rest = b""
             if rest:
                 fail(f"After stop(), the idle client read {rest!r}; expected the connection to "
-                     "be closed (an empty read).")
+                     "be closed (an empty read). See 9.19 2 远程执行命令.")
         try:
             probe = socket.create_connection((net.HOST, port), timeout=2.0)
         except ConnectionRefusedError:
             return
         probe.close()
-        fail(f"After stop() returned, a new client could still connect to port {port}: close "
-             "the listening socket and end the accept thread.")
+        fail(f"After stop() returned, a new client could still connect to port {port}: stop() "
+             "should close the listening socket and end the accept thread. "
+             "See 9.19 2 远程执行命令.")
     finally:
         if not stopped:
             servers.stop_within(server.stop, port, STOP_BOUND, RUNNING_ADVICE)
+
+
+def test_vanished_client_does_not_crash_the_server(mod, tmp_path, monkeypatch):
+    crashes, checked = threads.catch_thread_crashes(monkeypatch)
+    with running(mod, tmp_path) as (server, port):
+        with Client(port) as v:  # a client that stays through it all
+            expect_ran(v, ["echo", "first"], b"first\n")
+            # X: half a request (the length header and 3 of its bytes), then gone with a reset
+            x = net.connect(port)
+            payload = req(["echo", "never finished"])
+            x.sendall(HEADER.pack(len(payload)) + payload[:3])
+            net.reset(x)
+            # Y: connects and resets before sending anything
+            net.reset(net.connect(port))
+            expect_ran(v, ["echo", "still here"], b"still here\n",
+                       why="Two other clients vanished with a reset (one in the middle of a "
+                           "request, one before sending anything); one client's trouble must "
+                           "never stop the others being served.")
+        with Client(port) as w:
+            expect_ran(w, ["echo", "new client"], b"new client\n",
+                       why="After two clients had vanished, a new client connected: the "
+                           "accept loop must keep running whatever happens to one client.")
+    checked.set()  # stop() has joined the handler threads: their exceptions are in
+    if crashes:
+        name, exc = crashes[0]
+        fail(f"A client sent half a request and vanished with a reset (RST), another reset "
+             f"before sending anything. Handler thread {name!r} died with "
+             f"{type(exc).__name__}: {exc}; no exception should escape a handler thread. A "
+             "client can vanish at any moment: recv_msg() then raises ConnectionResetError "
+             "(an OSError). Catch OSError around the conversation and close the socket in a "
+             "finally: block, as in tcp_server (8.18 1.2.2). See 9.19 2 远程执行命令.")
 
 
 # --- the client: run() -------------------------------------------------------------------
@@ -703,7 +754,7 @@ def check_result(r, want: tuple, what: str) -> None:
     if not isinstance(r, tuple) or len(r) != 5 or type(r).__name__ != "Result":
         fail(f"{what} returned {type(r).__name__} {str(r)[:100]}; expected a Result (the "
              "NamedTuple given in the exercise): Result(status, stdout, stderr, error, "
-             "truncated).")
+             "truncated). " + PROTOCOL)
     for name, got, exp in zip(fields, r, want):
         if got != exp or type(got) is not type(exp):
             shown = compare(got, exp) if isinstance(exp, bytes) and isinstance(got, bytes) \
@@ -723,11 +774,12 @@ def call_run(mod, port, argv, what: str):
         raise
     except TimeoutError:
         fail(f"{what} was still waiting after {net.BOUND:.0f} s for a reply the server had "
-             f"sent. Read the three reply messages with recv_msg(). {FRAMING}")
+             f"sent; it should read the three reply messages with recv_msg(). {FRAMING}")
     except (struct.error, ValueError, KeyError, IndexError, TypeError) as exc:
         kind = "struct.error" if isinstance(exc, struct.error) else type(exc).__name__
-        fail(f"{what} raised {kind}({exc}) on a well-formed reply. Read the "
-             "reply as three messages with recv_msg() (header, stdout, stderr) and "
+        fail(f"{what} raised {kind}({exc}) on a well-formed reply; it should have returned a "
+             "Result. Read the reply as three messages with recv_msg() (header, stdout, "
+             "stderr) and "
              f"json.loads() the header. {FRAMING}")
 
 
@@ -747,7 +799,7 @@ def test_run_client_round_trip(mod, tmp_path):
                 or not r[3].startswith("rejected") or r[0] is not None:
             fail(f"run(port, ['rm', '-rf', 'x']) on a server that allows only echo returned "
                  f"{str(r)[:200]}; expected a Result with status None and an error starting "
-                 "with 'rejected' (the reply header's fields, as they came).")
+                 "with 'rejected' (the reply header's fields, as they came). " + PROTOCOL)
 
 
 @contextlib.contextmanager
@@ -798,7 +850,8 @@ def test_run_client_reads_whole_frames(mod):
         ok = False
     if not ok:
         fail(f"run(port, {argv!r}) sent {sent[:80]!r}; expected one framing message holding "
-             f"the JSON {show(argv)}: send_msg(sock, json.dumps({{'argv': argv}}).encode()).")
+             f"the JSON {show(argv)}: send_msg(sock, json.dumps({{'argv': argv}}).encode()). "
+             + FRAMING)
     check_result(r, (7, out, b"warning\n", None, False), what)
 
     header = json.dumps({"status": None, "error": "timeout: killed", "truncated": True}).encode()
@@ -816,7 +869,7 @@ def test_run_client_reads_whole_frames(mod):
         except TimeoutError:
             fail("run() against a server that sent the reply header and then closed the "
                  f"connection was still waiting after {net.BOUND:.0f} s: recv_msg() returns "
-                 "None at the end of the stream; raise ConnectionError.")
+                 "None at the end of the stream; it should raise ConnectionError. " + FRAMING)
     fail(f"run() against a server that sent only the reply header and then closed returned "
          f"{str(r)[:120]}; expected ConnectionError: the reply was incomplete (recv_msg() "
-         "returned None for stdout).")
+         "returned None for stdout). " + FRAMING)

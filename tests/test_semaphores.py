@@ -47,6 +47,8 @@ BALANCE = ("Every acquire() that succeeded is matched by exactly one release(): 
 
 def fail(msg: str):
     """Fail with a message for the student, without the chain of exceptions behind it."""
+    if "9.25 1" not in msg:
+        msg += f" {SEM}."
     raise pytest.fail.Exception(msg, pytrace=False) from None
 
 
@@ -120,7 +122,8 @@ def expect_raises(kind, call, doing: str, why: str):
 def test_lot_has_exactly_five_spaces(mod):
     lot = mod.ParkingLot()
     if getattr(lot, "spaces", None) != SPACES:
-        fail(f"ParkingLot().spaces is {getattr(lot, 'spaces', None)!r}; expected {SPACES}: keep "
+        fail(f"ParkingLot().spaces came back as {getattr(lot, 'spaces', None)!r}; expected "
+             f"{SPACES}: keep "
              "the number of spaces in self.spaces (the default is SPACES, the notes' "
              "threading.Semaphore(5)).")
     got = enter_all(lot, SPACES)
@@ -176,7 +179,7 @@ def test_at_most_five_cars_park_at_once(mod):
         for car in cars:
             crowd.start(lambda car=car: lot.park(car, stay), name=car)
         if not crowd.wait_for(lambda: state["inside"] >= SPACES, FILL):
-            fail(f"{story}. After {FILL:.0f} s at most {state['peak']} cars had been inside at "
+            fail(f"{story}. After {FILL:.0f} s only {state['peak']} cars at most had been inside at "
                  f"once; expected exactly {SPACES}: the other cars kept waiting although "
                  f"{SPACES - state['peak']} space(s) were free. Count the spaces with "
                  f"threading.BoundedSemaphore(spaces): it lets exactly `spaces` acquire() calls "
@@ -199,15 +202,15 @@ def test_at_most_five_cars_park_at_once(mod):
                  f"spaces the leaving cars freed. park() must leave() after stay(). {SEM}.")
 
     if state["peak"] != SPACES:
-        fail(f"{story}. At one moment {state['peak']} cars were inside stay() at once; the lot "
-             f"has {SPACES} spaces, so at most (and, with cars queueing, exactly) {SPACES} may "
-             f"be. {SEM}.")
+        fail(f"{story}. At one moment the test found {state['peak']} cars inside stay() at once, "
+             f"but the lot has {SPACES} spaces, so at most (and, with cars queueing, exactly) "
+             f"{SPACES} should be. {SEM}.")
     wrong = {car: crowd.results[car] for car in cars if crowd.results[car] != f"{car} parked"}
     if wrong:
         fail(f"{story}; stay(car) returned f'{{car}} parked', but park() returned {wrong}. "
              "park() must return what stay(car) returned.")
     if sorted(state["stays"]) != sorted(cars):
-        fail(f"{story}. stay() was called for {sorted(state['stays'])}; expected every car "
+        fail(f"{story}. stay() was only called for {sorted(state['stays'])}; expected every car "
              "exactly once.")
 
 
@@ -226,9 +229,9 @@ def test_park_returns_what_stay_returns_and_frees_the_space(mod):
         except TimeoutError:
             fail(f"On ParkingLot(1), after {len(got)} car(s) had parked and left, "
                  f"park({car!r}, stay, timeout={PROMPT:.0f}) raised TimeoutError: the lot had no "
-                 f"free space. " + ("ParkingLot(1) must have one space: the semaphore starts "
+                 "free space. " + ("ParkingLot(1) must have one space: the semaphore starts "
                  "at `spaces`." if not got else "The first car never gave its space back: "
-                 f"park() must leave() after stay(car).") + f" {SEM}.")
+                 "park() must leave() after stay(car).") + f" {SEM}.")
     if got != ["CAR-A", "CAR-B"] or calls != ["car-a", "car-b"]:
         fail(f"On ParkingLot(1), park('car-a', stay) and then park('car-b', stay) returned "
              f"{got[0]!r}, {got[1]!r} and called stay() with {calls}; expected 'CAR-A', 'CAR-B' "
@@ -255,7 +258,9 @@ def test_leave_on_an_empty_lot_raises_value_error(mod):
         fail(f"After a refused leave() on an empty lot, {SPACES + 1} enter(timeout=0) calls gave "
              f"{got}; expected {SPACES} True and then False: the refused leave() must not have "
              f"added a space (and the lot has exactly {SPACES} spaces). {BOUNDED}.")
-    assert lot.enter(timeout=0), "enter(timeout=0) on an empty lot returned False."
+    assert lot.enter(timeout=0), (
+        f"enter(timeout=0) on an empty lot returned False; expected True (a free space). {SEM}."
+    )
     lot.leave()
     expect_raises(ValueError, lot.leave, "One enter() followed by two leave() calls: the second",
                   f"The one parked car has already left. {BOUNDED}.")
@@ -270,8 +275,8 @@ def test_a_car_that_gives_up_frees_no_space(mod):
     try:
         if lot.enter(timeout=0):
             lot.leave()
-            fail(f"On ParkingLot(2) with two cars parked, a third enter(timeout=0) returned True: "
-                 f"the lot has more than 2 spaces. {SEM}.")
+            fail(f"On ParkingLot(2) with two cars parked, a third enter(timeout=0) returned True, "
+                 f"where it should return False: the lot has more than 2 spaces. {SEM}.")
         expect_raises(TimeoutError, lambda: lot.park("late", stays.append, timeout=SHORT),
                       f"With both spaces of ParkingLot(2) taken, park('late', stay, "
                       f"timeout={SHORT})",
@@ -285,8 +290,8 @@ def test_a_car_that_gives_up_frees_no_space(mod):
             lot.leave()
             fail(f"Both spaces of ParkingLot(2) were taken, and park('late', stay, "
                  f"timeout={SHORT}) gave up with TimeoutError. Right after that, "
-                 f"lot.enter(timeout=0) returned {probe!r}: a space was free, although both cars "
-                 "were still parked. The car that gave up gave back a space it never had (a "
+                 f"lot.enter(timeout=0) returned {probe!r}, but it should return False: a space "
+                 "was free, although both cars were still parked. The car that gave up gave back a space it never had (a "
                  "release() without an acquire(), e.g. leave() in a `finally` that also runs "
                  "when enter() failed), and the lot now holds one car too many. "
                  f"{BALANCE}. {SEM}.")
@@ -314,19 +319,19 @@ def test_space_is_freed_when_stay_raises(mod):
         raise  # (a RuntimeError too): an unfinished part
     except TimeoutError:
         fail(f"park('car-1', stay, timeout={PROMPT:.0f}) on an empty ParkingLot(1) raised "
-             f"TimeoutError: it found no space, but ParkingLot(1) has one. The semaphore starts "
-             f"at `spaces`. {SEM}.")
+             f"TimeoutError: it found no space, but ParkingLot(1) has one, so the car should "
+             f"have parked at once. The semaphore starts at `spaces`. {SEM}.")
     except RuntimeError as exc:
         if exc is not crash:
             fail(f"stay(car) raised RuntimeError('the engine caught fire'), but "
                  f"park('car-1', stay, timeout={PROMPT:.0f}) on ParkingLot(1) raised "
                  f"{type(exc).__name__}: {exc}. " + ("It found no space on an empty lot: "
                  "ParkingLot(1) has one space. " if isinstance(exc, TimeoutError) else "")
-                 + "Let stay()'s own exception propagate.")
+                 + "Expected stay()'s own exception: let it propagate.")
     else:
         fail("stay(car) raised RuntimeError('the engine caught fire'), but park() returned "
-             "normally: it swallowed the error. Leave in `finally`, and let the exception "
-             "propagate to the caller.")
+             "normally: it swallowed the error. The exception should reach the caller: leave in "
+             "`finally`, and let it propagate.")
     free = lot.enter(timeout=0)
     if free:
         lot.leave()
@@ -346,7 +351,8 @@ def test_pool_lends_at_most_size_connections(mod):
     pool = mod.ConnectionPool(factory, 3)
     if factory.calls:
         fail(f"ConnectionPool(factory, 3) called factory() {factory.calls} time(s) before "
-             "anyone asked for a connection; open connections lazily, in acquire().")
+             "anyone asked for a connection, but it should only open connections lazily, in "
+             "acquire().")
     lent = [pool.acquire(timeout=BOUND) for _ in range(3)]
     try:
         if len({id(c) for c in lent}) != 3 or lent != factory.made:
@@ -360,7 +366,7 @@ def test_pool_lends_at_most_size_connections(mod):
                       f"makes the 4th borrower wait. {SEM}.")
         if factory.calls != 3:
             fail(f"ConnectionPool(factory, 3) called factory() {factory.calls} times for three "
-                 "borrowers and one refused borrower; expected 3: at most `size` connections "
+                 "borrowers and one refused borrower, but expected 3: at most `size` connections "
                  "ever exist.")
     finally:
         tidy(*[lambda conn=conn: pool.release(conn) for conn in lent], pool.close)
@@ -475,7 +481,8 @@ def test_failed_factory_gives_the_permit_back(mod):
     pool = mod.ConnectionPool(factory, 1)
     leaked = ("ConnectionPool(factory, 1): factory() raised ConnectionRefusedError in "
               "{n} acquire() call(s); the next acquire(timeout={t:.0f}) raised TimeoutError, "
-              "although no connection was lent out. The failed acquire() kept its permit: when "
+              "although no connection was lent out, so it should have got one at once. The "
+              "failed acquire() kept its permit: when "
               "factory() raises after the semaphore was acquired, release the semaphore before "
               f"the error propagates (try/except: release; raise). {BALANCE}. {SEM}.")
     for attempt in (1, 2, 3):
@@ -484,7 +491,7 @@ def test_failed_factory_gives_the_permit_back(mod):
         except ConnectionRefusedError:
             if attempt == 3:
                 fail("factory() raised only on its first two calls, yet the third acquire() "
-                     "raised ConnectionRefusedError.")
+                     "raised ConnectionRefusedError; it should have returned the new connection.")
             continue
         except TimeoutError:
             fail(leaked.format(n=attempt - 1, t=PROMPT))
@@ -492,12 +499,12 @@ def test_failed_factory_gives_the_permit_back(mod):
             raise
         except Exception as exc:
             fail(f"ConnectionPool(factory, 1).acquire() #{attempt}, with factory() raising "
-                 f"ConnectionRefusedError, raised {type(exc).__name__}: {exc}. Let factory()'s "
-                 "own error propagate to the caller.")
+                 f"ConnectionRefusedError, raised {type(exc).__name__}: {exc}; expected "
+                 "factory()'s own error, propagated to the caller.")
         if attempt < 3:
             pool.release(conn)
             fail(f"ConnectionPool(factory, 1).acquire() #{attempt} returned {conn!r} although "
-                 "factory() raised ConnectionRefusedError; let that error propagate.")
+                 "factory() raised ConnectionRefusedError; that error should propagate.")
     try:
         if conn is not factory.made[0]:
             fail(f"The third acquire() returned {conn!r}; expected the connection factory() "
@@ -522,7 +529,8 @@ def test_close_closes_every_idle_socket(mod):
             with pool.connection(timeout=BOUND) as a, pool.connection(timeout=BOUND) as b:
                 if a is b:
                     fail("Two nested `with pool.connection()` blocks on ConnectionPool(factory, 2) "
-                         "got the same socket; a lent connection belongs to one borrower.")
+                         "got the same socket; each should get its own: a lent connection "
+                         "belongs to one borrower.")
                 a.sendall(b"a")
                 b.sendall(b"b")
             got = []
@@ -531,7 +539,8 @@ def test_close_closes_every_idle_socket(mod):
                 with server_side:
                     got.append(server_side.recv(1))
             if sorted(got) != [b"a", b"b"]:
-                fail(f"Two pooled sockets sent b'a' and b'b'; the server read {got}.")
+                fail(f"Two pooled sockets sent b'a' and b'b'; the server read {got}, expected "
+                     f"one byte from each.")
             pool.close()
             left_open = [s for s in opened if s.fileno() != -1]
         finally:
@@ -539,7 +548,7 @@ def test_close_closes_every_idle_socket(mod):
                 sock.close()
     if len(opened) != 2:
         fail(f"Two borrowers at once on ConnectionPool(factory, 2) made factory() open "
-             f"{len(opened)} sockets; expected 2.")
+             f"{len(opened)} sockets, but expected 2.")
     if left_open:
         fail(f"ConnectionPool.close() left {len(left_open)} of the pool's 2 idle sockets open "
              "(real loopback connections): close() must call close() on every idle "

@@ -38,7 +38,8 @@ FRAMING = ("TCP is a byte stream (9.20 1 粘包): one recv() may hold three line
            "decode a whole line, never a single recv() chunk. " + SEE)
 THREADS = ("socketserver.TCPServer handles one connection at a time: while handle() waits for "
            "one client, nobody else is served. socketserver.ThreadingTCPServer (the notes' "
-           "choice) runs each connection's handler in a thread of its own. " + SEE)
+           "choice) runs each connection's handler in a thread of its own, so every client "
+           "should be served at once. " + SEE)
 STOPPING = ("stop_server() must call server.shutdown() (serve_forever() returns), shut down "
             "every connection still open (conn.shutdown(socket.SHUT_RDWR): the handler's "
             "readline() returns b'' and handle() ends), call server.server_close() (closes the "
@@ -67,11 +68,11 @@ def port_of(server) -> int:
              "socketserver.ThreadingTCPServer((host, port), UpperHandler)), whose "
              "server_address is (host, port). " + SEE)
     if host != net.HOST:
-        fail(f"make_server() listens on {host!r}; the tests need '127.0.0.1' (the host "
-             "argument, default '127.0.0.1').")
+        fail(f"make_server() returned a server listening on {host!r}; expected '127.0.0.1' "
+             "(the host argument, default '127.0.0.1'). " + SEE)
     if not isinstance(port, int) or not 0 < port < 65536:
         fail(f"make_server() returned a server whose server_address is {server.server_address!r};"
-             " the port should be the one the kernel chose for port 0.")
+             " the port should be the one the kernel chose for port 0. " + SEE)
     return port
 
 
@@ -175,14 +176,17 @@ def expect(client: net.LineClient, expected: str, doing: str, hint: str = PROTOC
     try:
         line = client.read_line()
     except TimeoutError:
-        fail(f"{doing}, the test waited {PROMPT:.0f} s for {expected!r} and nothing came. {hint}")
+        fail(f"{doing}, the test expected {expected!r}, but nothing came within {PROMPT:.0f} s. "
+             f"{hint}")
     except ConnectionResetError:
-        fail(f"{doing}, the server reset the connection instead of sending {expected!r}. {hint}")
+        fail(f"{doing}, the server reset the connection instead of sending the expected "
+             f"{expected!r}. {hint}")
     except UnicodeDecodeError:
         fail(f"{doing}, the server sent bytes that are not UTF-8 instead of {expected!r}. "
              + FRAMING)
     if line is None:
-        fail(f"{doing}, the server closed the connection instead of sending {expected!r}. {hint}")
+        fail(f"{doing}, the server closed the connection instead of sending the expected "
+             f"{expected!r}. {hint}")
     if line != expected:
         fail(f"{doing}, the server sent {line!r}; expected {expected!r}. {hint}")
 
@@ -209,7 +213,8 @@ def test_make_server_binds_a_free_port(mod):
         try:
             other = port_of(second)
             if other == port:
-                fail(f"Two servers from make_server() both report port {port}.")
+                fail(f"Two servers from make_server() both returned port {port}; each should "
+                     "get a free port of its own (bind port 0). " + SEE)
             with socket.create_connection((net.HOST, port), timeout=PROMPT):
                 pass  # listening already: bind and listen happen in make_server()
         finally:
@@ -311,8 +316,8 @@ def check_port_closed(port: int, doing: str) -> None:
     except ConnectionRefusedError:
         return
     except OSError as exc:
-        fail(f"{doing}, connecting to port {port} failed with {exc!r}; expected the connection "
-             "to be refused because nothing listens there any more.")
+        fail(f"{doing}, connecting to port {port} raised {exc!r}; expected the connection "
+             "to be refused because nothing listens there any more. " + STOPPING)
     probe.close()
     fail(f"{doing}, a new client could still connect to port {port}: the listening socket is "
          "still open. server.server_close() closes it; call it in stop_server() after "
@@ -384,7 +389,8 @@ def test_stop_with_clients_connected_releases_everything(mod):
                     continue
                 if line is not None:
                     fail(f"After stop_server(), the {name} client received {line!r}; expected "
-                         "the end of the connection (a line cut in the middle is not a line).")
+                         "the end of the connection (a line cut in the middle is not a line). "
+                         + STOPPING)
             check_port_closed(port, "After stop_server() returned (clients had been connected)")
         finally:
             if thread is not None:

@@ -12,10 +12,11 @@ import contextlib
 import socket
 import threading
 import time
+import types
 
 import pytest
 
-from support import net, servers
+from support import net, servers, threads
 from support.threads import Stuck, run_threads
 
 TOPIC = "tcp_server"
@@ -29,15 +30,23 @@ THREADS = ("See 8.18 1.2.2: accept() in a loop of its own, and every accepted co
            "handled by a threading.Thread of its own, so one client never holds up another.")
 FRAMING = ("TCP is a byte stream, not a message stream (粘包): one recv() may hold two lines "
            "or half of one. Read with f = conn.makefile('rb') and f.readline(), which keeps "
-           "the leftover bytes for the next line.")
+           "the leftover bytes for the next line. See 8.18 1.2.2 (and 9.20 1 粘包).")
 CLOSING = ("When a conversation ends, close the client's socket (conn.close(), like "
            "sock.close() at the end of the notes' tcplink); stop() must also shut down "
-           "every connection still open.")
+           "every connection still open. See 8.18 1.2.2.")
 
 
 def fail(msg: str):
     """Fail with a message for the student, without the chain of exceptions behind it."""
     raise pytest.fail.Exception(msg, pytrace=False) from None
+
+
+# --- candidate for tests/support ---------------------------------------------
+# stop() must be tested while the server's loop is really blocked in its socket
+# call, as it is in real life: right after a reply, the loop may not be back in
+# accept()/recvfrom() yet, and a stop() that closes the socket first then sees a
+# plain OSError on its next call, which hides the bug the test is looking for.
+
 
 
 # --- running a server ------------------------------------------------------
@@ -46,18 +55,21 @@ def fail(msg: str):
 def stop_within(server, port, bound: float = STOP_BOUND) -> str | None:
     """Call server.stop() with a bound. None if it returned in time, else a complaint
     (after waking a stuck accept() with a connection, so nothing hangs for ever)."""
+    servers.wait_blocked_in(("accept",))  # the accept loop is back waiting, as in real life
     state = servers.stop_bounded(server.stop, bound, servers.wake_accept(port))
     if state == "ok":
         return None
     if state == "woken":
-        return (f"stop() had not returned {bound:.0f} s after the test called it, and "
-                "returned only once the test connected to the port again: the accept "
+        return (f"stop() had not returned {bound:.0f} s after the test called it (it should "
+                "return at once), and returned only once the test connected to the port again: "
+                "the accept "
                 "thread was still blocked in accept() on a listening socket stop() had "
                 "closed, and stop() was join()ing it. On Linux close() does not wake a "
                 "thread blocked in accept(). Wake it: set a flag and connect to your own "
                 "port once (the loop sees the flag and ends), or call "
                 "listener.shutdown(socket.SHUT_RDWR) before close(). See 8.18 1.2.2.")
-    return (f"stop() had not returned {bound:.0f} s after the test called it: it waits for "
+    return (f"stop() had not returned {bound:.0f} s after the test called it (it should "
+            "return at once): it waits for "
             "something that never happens, usually a join() of a thread that is still "
             "blocked. (1) The accept thread: on Linux closing the listening socket does "
             "not wake accept(); set a flag and connect to your own port once, or call "
@@ -106,11 +118,14 @@ def expect(client: net.LineClient, expected: str, doing: str, hint: str = PROTOC
     try:
         line = client.read_line()
     except TimeoutError:
-        fail(f"{doing}, the test waited {bound:.0f} s for {expected!r} and nothing came. {hint}")
+        fail(f"{doing}, the test expected {expected!r}, but nothing came within {bound:.0f} s. "
+             f"{hint}")
     except ConnectionResetError:
-        fail(f"{doing}, the server reset the connection instead of sending {expected!r}. {hint}")
+        fail(f"{doing}, the server reset the connection instead of sending the expected "
+             f"{expected!r}. {hint}")
     if line is None:
-        fail(f"{doing}, the server closed the connection instead of sending {expected!r}. {hint}")
+        fail(f"{doing}, the server closed the connection instead of sending the expected "
+             f"{expected!r}. {hint}")
     if line != expected:
         fail(f"{doing}, the server sent {line!r}; expected {expected!r}. {hint}")
 
@@ -121,8 +136,8 @@ def expect_closed(client: net.LineClient, doing: str, hint: str, bound: float = 
     try:
         line = client.read_line()
     except TimeoutError:
-        fail(f"{doing}, the test waited {bound:.0f} s for the server to close the connection "
-             f"(an empty read), but it stayed open. {hint}")
+        fail(f"{doing}, the server should have closed the connection, but it was still open "
+             f"after {bound:.0f} s (the test's read never saw EOF). {hint}")
     except ConnectionResetError:
         return
     if line is not None:
@@ -143,8 +158,9 @@ def test_welcome_then_hello_for_each_name(mod):
     with running(mod) as (server, port):
         stored = getattr(server, "port", None)
         if stored != port:
-            fail(f"start() returned port {port} but server.port is {stored!r}: store the real "
-                 "port in self.port as well (port=0 means 'any free port').")
+            fail(f"start() returned port {port} but server.port is {stored!r}: it should store "
+                 "the real port in self.port as well (port=0 means 'any free port'). "
+                 "See 8.18 1.2.2.")
         with net.LineClient(port) as c:
             expect(c, WELCOME, "Right after connecting",
                    "The server sends 'Welcome!\\n' to every new client first.")
@@ -219,11 +235,11 @@ def test_idle_client_does_not_block_others(mod):
                     line = b.read_line()
                 except TimeoutError:
                     fail(f"Client B waited {time.monotonic() - t0:.1f} s for its welcome while "
-                         "client A sat idle: your server serves one connection at a time. "
-                         + THREADS)
+                         "client A sat idle, and it never came; it should come at once: your "
+                         "server serves one connection at a time. " + THREADS)
                 if line != WELCOME:
                     fail(f"Client B connected while client A sat idle and got {line!r} instead "
-                         f"of {WELCOME!r}.")
+                         f"of {WELCOME!r}. {PROTOCOL}")
                 b.send_line("Tracy")
                 expect(b, "Hello, Tracy!", "While client A sat idle, client B sent 'Tracy'",
                        "Each client's conversation runs in a thread of its own. " + THREADS)
@@ -249,12 +265,13 @@ def test_many_clients_at_once(mod):
             except TimeoutError:
                 fail(f"{n} clients connected one after another, each keeping its connection "
                      f"open; client {i + 1} waited {RENDEZVOUS:.0f} s for its welcome while the "
-                     f"{i} before it sat connected: your server serves at most {i} "
+                     f"{i} before it sat connected, and it never came (it should come at once): "
+                     f"your server serves at most {i} "
                      "connection(s) at a time (a serial accept loop, or a small thread pool). "
                      + THREADS)
             if line != WELCOME:
                 fail(f"Client {i + 1} of {n}, connected while the others stayed connected, got "
-                     f"{line!r} instead of {WELCOME!r}.")
+                     f"{line!r} instead of {WELCOME!r}. {PROTOCOL}")
 
         # 2. All 20 talk at once: one name each, then a rendezvous that needs
         #    every client served, then 3 more names and 'exit'.
@@ -292,7 +309,8 @@ def test_many_clients_at_once(mod):
             problems = run_threads([lambda i=i: talk(i) for i in range(n)], what="client")
         except Stuck:
             fail(f"{n} connected clients talked to the server at once (4 names and 'exit' "
-                 f"each); after {net.BOUND:.0f} s some of them were still not finished. "
+                 f"each); after {net.BOUND:.0f} s some of them were still not finished (they "
+                 "should all be done in milliseconds). "
                  "Either the connections wait for each other, or every answer is slow "
                  "(a time.sleep() in the handler?). " + THREADS)
         served = sum(first)
@@ -300,17 +318,20 @@ def test_many_clients_at_once(mod):
             fail(f"{n} connected clients each sent a name at the same moment; each one, once "
                  "answered, kept its connection open and waited for the others. Only "
                  f"{served} of the {n} were answered before the test gave up waiting "
-                 f"({RENDEZVOUS:.0f} s): your server talks to at most {served} client(s) at a "
+                 f"({RENDEZVOUS:.0f} s), where all {n} should be answered at once: your "
+                 f"server talks to at most {served} client(s) at a "
                  "time (a serial loop, or a small thread pool). " + THREADS)
         wrong = [p for p in problems if p]
         if wrong:
-            fail(f"With {n} clients connected at once: {'; '.join(wrong[:3])}. Every "
-                 "connection needs its own socket, its own makefile() and its own thread; "
-                 "share nothing between handlers.")
+            fail(f"With {n} clients connected at once: {'; '.join(wrong[:3])}; each should get "
+                 "'Hello, NAME!' for its own names. Every connection needs its own socket, its "
+                 "own makefile() and its own thread; share nothing between handlers. "
+                 "See 8.18 1.2.2.")
         if not all(done):
             fail(f"{n} clients were all answered once and met at a rendezvous; afterwards only "
                  f"{sum(done)} of them got answers to 3 more names and saw the connection "
-                 f"close after 'exit' (within {RENDEZVOUS:.0f} s for each line). " + THREADS)
+                 f"close after 'exit' (within {RENDEZVOUS:.0f} s for each line); all {n} "
+                 "should have. " + THREADS)
 
 
 def test_twenty_names_answered_without_delay(mod):
@@ -327,13 +348,13 @@ def test_twenty_names_answered_without_delay(mod):
                     line = c.read_line()
                 except TimeoutError:
                     fail(f"One client sent {len(names)} names, each after the answer to the one "
-                         f"before; after {bound:.0f} s only {i} answers had come back. A correct "
-                         "server answers all of them in a few milliseconds. Is there a "
-                         "time.sleep() in your handler? The notes' tcplink sleeps 1 s per "
-                         "message (time.sleep(1)): remove it.")
+                         f"before; after {bound:.0f} s only {i} answers had come back. All "
+                         f"{len(names)} should come back in a few milliseconds. Is there a "
+                         "time.sleep() in your handler? The notes' tcplink (8.18 1.2.2) sleeps "
+                         "1 s per message (time.sleep(1)): remove it.")
                 if line != f"Hello, {name}!":
                     fail(f"After the client sent {name!r}, the server sent {line!r}; expected "
-                         f"{'Hello, ' + name + '!'!r}.")
+                         f"{'Hello, ' + name + '!'!r}. {PROTOCOL}")
 
 
 # --- stopping -------------------------------------------------------------------
@@ -358,7 +379,8 @@ def test_stop_releases_everything(mod):
             if left:
                 fail(f"After stop() returned, thread(s) the server started were still alive: "
                      f"{', '.join(repr(n) for n in left)}. stop() must wake the accept thread "
-                     "and every handler thread, and join() each of them before it returns.")
+                     "and every handler thread, and join() each of them before it returns. "
+                     "See 8.18 1.2.2.")
             expect_closed(c, "stop() returned while a client was still connected; then",
                           "stop() must shut down (socket.shutdown(socket.SHUT_RDWR)) or close "
                           "every client connection still open, so each client reads EOF. "
@@ -369,28 +391,20 @@ def test_stop_releases_everything(mod):
             return
         except OSError as exc:
             fail(f"After stop(), connecting to port {port} failed with {exc!r}; expected the "
-                 "connection to be refused because nothing listens there any more.")
+                 "connection to be refused because nothing listens there any more. "
+                 "See 8.18 1.2.2.")
         probe.close()
         fail(f"After stop() returned, a new client could still connect to port {port}: the "
              "listening socket is still open (or a thread is still blocked in accept() on it). "
-             "stop() must close the listening socket and end the accept thread.")
+             "stop() must close the listening socket and end the accept thread. "
+             "See 8.18 1.2.2.")
     finally:
         if not stopped:
             stop_within(server, port)
 
 
 def test_vanished_client_does_not_crash_the_server(mod, monkeypatch):
-    crashes = []
-    checked = threading.Event()
-    pytest_hook = threading.excepthook
-
-    def hook(args):
-        if checked.is_set():
-            pytest_hook(args)
-        else:
-            crashes.append((args.thread.name if args.thread else "?", args.exc_value))
-
-    monkeypatch.setattr(threading, "excepthook", hook)
+    crashes, checked = threads.catch_thread_crashes(monkeypatch)
     with running(mod) as (server, port):
         with net.LineClient(port) as v:  # a client that stays through it all
             expect(v, WELCOME, "Right after connecting")
@@ -431,3 +445,44 @@ def test_vanished_client_does_not_crash_the_server(mod, monkeypatch):
              "client can vanish at any moment; that must not crash the server. Catch OSError "
              "(ConnectionResetError, BrokenPipeError) around the conversation and close the "
              "socket in a finally: block. See 8.18 1.2.2.")
+
+
+def test_with_statement_starts_and_stops(mod):
+    # `with HelloServer() as server:` calls server.__enter__() (start()) and, at the end
+    # of the block, server.__exit__() (stop()). The test makes the two calls itself, as
+    # the with statement would, so that an __exit__ that hangs is reported, not waited for.
+    server = mod.HelloServer()
+    entered = server.__enter__()
+    port = getattr(server, "port", None)
+    exited = False
+    try:
+        if entered is not server:
+            fail(f"`with HelloServer() as server:` bound server to {entered!r}; expected the "
+                 "HelloServer itself: __enter__() must start() and then return self. "
+                 "See 8.18 1.2.2.")
+        check_port(port)
+        with net.LineClient(port) as c:
+            expect(c, WELCOME, "Inside `with HelloServer() as server:`, a client connected to "
+                   "server.port")
+            c.send_line("Michael")
+            expect(c, "Hello, Michael!", "Inside the with block, the client sent 'Michael'")
+        leave = types.SimpleNamespace(stop=lambda: server.__exit__(None, None, None))
+        complaint = stop_within(leave, port)
+        exited = True
+        if complaint:
+            fail("At the end of the with block, __exit__() (which calls stop()) did not "
+                 "return: " + complaint)
+        try:
+            probe = socket.create_connection((net.HOST, port), timeout=PROMPT)
+        except ConnectionRefusedError:
+            return
+        except OSError as exc:
+            fail(f"After the with block, connecting to port {port} raised {exc!r}; expected "
+                 "the connection to be refused. See 8.18 1.2.2.")
+        probe.close()
+        fail(f"After the with block ended, a new client could still connect to port {port}: "
+             "__exit__() must stop() the server, which closes the listening socket. "
+             "See 8.18 1.2.2.")
+    finally:
+        if not exited:
+            stop_within(server, port if isinstance(port, int) else 0)

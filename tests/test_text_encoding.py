@@ -149,11 +149,11 @@ def test_to_bytes_and_to_str_round_trip(mod):
     got = mod.to_bytes("你")
     if got != "你".encode("utf-8"):
         fail(f"to_bytes('你') with the default encoding returned {short(got)}, expected "
-             f"e4 bd a0: the default is ENCODING = 'utf-8'.")
+             f"e4 bd a0: the default must be ENCODING = 'utf-8'.")
     back = mod.to_str(bytearray("好".encode("utf-8")))
     if back != "好":
         fail(f"to_str(bytearray(b'\\xe5\\xa5\\xbd')) returned {short(back)}, expected '好': "
-             f"accept a bytearray as well as bytes.")
+             f"it should accept a bytearray as well as bytes.")
 
 
 def test_wrong_type_is_refused(mod):
@@ -193,7 +193,8 @@ def test_gbk_bytes_decoded_as_utf8_fail_loudly(mod):
     except UnicodeEncodeError:
         pass
     else:
-        fail("to_bytes('🎉', 'gbk') did not raise UnicodeEncodeError: GBK has no emoji, and a "
+        fail("to_bytes('🎉', 'gbk') returned normally; it should raise UnicodeEncodeError: GBK "
+             "has no emoji, and a "
              "character that cannot be encoded must not be replaced by '?' or dropped. " + SEE)
 
 
@@ -224,7 +225,7 @@ def test_ignore_is_refused(mod):
         except ValueError as exc:
             if isinstance(exc, UnicodeDecodeError):
                 fail(f"{what} raised UnicodeDecodeError: it decoded before looking at errors. "
-                     f"Refuse errors='ignore' with ValueError first. {POLICY}")
+                     f"It should refuse errors='ignore' with ValueError first. {POLICY}")
             continue
         fail(f"{what} with the GBK bytes {hexs(bad)} returned {short(got)} instead of raising "
              f"ValueError. errors='ignore' throws bytes away without a trace: the reader never "
@@ -235,8 +236,8 @@ def test_ignore_is_refused(mod):
             got = list(mod.read_lines(sock, "utf-8", "ignore"))
         except ValueError as exc:
             if isinstance(exc, UnicodeDecodeError):
-                fail(f"{what} raised UnicodeDecodeError: refuse errors='ignore' with ValueError "
-                     f"before reading. {POLICY}")
+                fail(f"{what} raised UnicodeDecodeError: it should refuse errors='ignore' with "
+                     f"ValueError before reading. {POLICY}")
         else:
             fail(f"{what} with the GBK bytes {hexs(bad)} on the socket returned {short(got)} "
                  f"instead of raising ValueError. {POLICY}")
@@ -250,15 +251,15 @@ def decode_all(mod, chunks, how: str, text: str, encoding: str = "utf-8") -> Non
     try:
         pieces = list(mod.decode_chunks(chunks(log), encoding))
     except UnicodeDecodeError as exc:
-        fail(f"decode_chunks() over a stream {how} raised UnicodeDecodeError({exc}). The bytes "
-             f"were valid {encoding}; the chunks were "
+        fail(f"decode_chunks() over a stream {how} raised UnicodeDecodeError({exc}); expected "
+             f"{short(text)}: the bytes were valid {encoding}. The chunks were "
              f"{', '.join(c.hex(' ') for c in log[:6])}{' ...' if len(log) > 6 else ''}. "
              f"Decoding each chunk on its own fails when a chunk ends inside a character. "
              f"{SPLIT}")
     bad = [p for p in pieces if not isinstance(p, str)]
     if bad:
-        fail(f"decode_chunks() {how} yielded a {type(bad[0]).__name__} ({short(bad[0])}); "
-             f"yield str pieces. {SEE}")
+        fail(f"decode_chunks() {how} produced a {type(bad[0]).__name__} ({short(bad[0])}); it "
+             f"should yield str pieces. {SEE}")
     got = "".join(pieces)
     if got != text:
         lost = len(text) - len(got)
@@ -305,19 +306,21 @@ def test_decode_chunks_yields_as_it_goes(mod):
                 piece = next(gen)
         except TimeoutError:
             fail(f"The peer sent {first.hex(' ')} ('你' and the first byte of '好') and waited for "
-                 f"an answer. decode_chunks() did not yield '你' within {HANG:.0f} s: it kept "
-                 f"reading, waiting for the end of the stream. Yield the text each chunk "
+                 f"an answer. decode_chunks() should have yielded '你' at once, but after "
+                 f"{HANG:.0f} s it was still reading, waiting for the end of the stream. Yield "
+                 f"the text each chunk "
                  f"completes as soon as that chunk is read: a chat client shows text as it "
                  f"arrives. {SPLIT}")
         except StopIteration:
-            fail("decode_chunks() over a stream that was still open stopped without yielding "
-                 "anything. " + SPLIT)
+            fail("The stream was still open, but decode_chunks() stopped without yielding "
+                 "anything; expected '你' first. " + SPLIT)
         except UnicodeDecodeError as exc:
             fail(f"decode_chunks() raised UnicodeDecodeError({exc}) on a chunk that ends inside "
-                 f"'好' ({first.hex(' ')}). {SPLIT}")
+                 f"'好' ({first.hex(' ')}); expected '你', with the incomplete '好' kept in the "
+                 f"decoder. {SPLIT}")
         if piece != "你":
             fail(f"After one chunk {first.hex(' ')} ('你' and the first byte of '好'), "
-                 f"decode_chunks() yielded {short(piece)}, expected '你' (the incomplete '好' "
+                 f"decode_chunks() gave {short(piece)}, expected '你' (the incomplete '好' "
                  f"stays in the decoder until its other bytes arrive). {SPLIT}")
         a.sendall(rest)
         a.shutdown(socket.SHUT_WR)
@@ -327,7 +330,7 @@ def test_decode_chunks_yields_as_it_goes(mod):
             getattr(gen, "close", lambda: None)()
         if tail != "好!":
             fail(f"After the peer sent the rest ({rest.hex(' ')}) and closed, decode_chunks() "
-                 f"yielded {short(tail)}, expected '好!'. {SPLIT}")
+                 f"gave {short(tail)}, expected '好!'. {SPLIT}")
 
 
 def test_decode_chunks_truncated_end_is_an_error(mod):
@@ -351,7 +354,8 @@ def test_decode_chunks_truncated_end_is_an_error(mod):
                                                 "utf-8", errors))
             except (UnicodeDecodeError, ValueError) as exc:
                 fail(f"{story}; decode_chunks(chunks, 'utf-8', {errors!r}) raised "
-                     f"{type(exc).__name__}({exc}). {errors!r} is allowed: pass it to the "
+                     f"{type(exc).__name__}({exc}); expected {short(want)}. {errors!r} is "
+                     f"allowed: pass it to the "
                      f"incremental decoder. {POLICY}")
             if got != want:
                 fail(f"{story}; decode_chunks(chunks, 'utf-8', {errors!r}) gave {short(got)}, "
@@ -365,12 +369,12 @@ def lines_of(mod, sock, how: str, want: list, encoding: str = "utf-8") -> None:
     try:
         got = list(mod.read_lines(sock, encoding))
     except UnicodeDecodeError as exc:
-        fail(f"read_lines() over a stream {how} raised UnicodeDecodeError({exc}); the bytes "
-             f"were valid {encoding} lines. {SPLIT}")
+        fail(f"read_lines() over a stream {how} raised UnicodeDecodeError({exc}); expected "
+             f"{short(want, 160)}: the bytes were valid {encoding} lines. {SPLIT}")
     except TimeoutError:
         fail(f"read_lines() over a stream {how} was still reading {BOUND:.0f} s after the peer "
-             f"had closed. recv() returning b'' means the peer closed: yield the last line "
-             f"(if any) and stop.")
+             f"had closed. recv() returning b'' means the peer closed: it should yield the "
+             f"last line (if any) and stop.")
     if got != want:
         why = SPLIT
         if [g.rstrip("\r") for g in got if isinstance(g, str)] == want:
@@ -383,7 +387,7 @@ def lines_of(mod, sock, how: str, want: list, encoding: str = "utf-8") -> None:
             why = "A line contains U+FFFD '�': a character cut by recv() was decoded in halves. " + SPLIT
         elif any(isinstance(g, bytes) for g in got):
             why = "read_lines() yields str lines, decoded, not bytes. " + SEE
-        fail(f"read_lines() over a stream {how} yielded {short(got, 160)}, expected "
+        fail(f"read_lines() over a stream {how} gave {short(got, 160)}, expected "
              f"{short(want, 160)}. {why}")
 
 
@@ -433,12 +437,13 @@ def test_read_lines_yields_before_eof(mod):
                     got = next(gen)
                 except TimeoutError:
                     fail(f"The peer sent line {number} {line!r} and kept the connection open, "
-                         f"waiting for an answer; read_lines() did not yield it within "
-                         f"{HANG:.0f} s. Yield each line as soon as its '\\n' has arrived; "
+                         f"waiting for an answer; read_lines() should have yielded it at once, "
+                         f"but after {HANG:.0f} s it was still reading. Yield each line as "
+                         f"soon as its '\\n' has arrived; "
                          f"do not read until the peer closes.")
                 except StopIteration:
-                    fail(f"read_lines() stopped before line {number} {line!r}, although the "
-                         f"connection was open. Stop only when recv() returns b''.")
+                    fail(f"The connection was still open, but read_lines() stopped before line "
+                         f"{number} {line!r}. It should stop only when recv() returns b''.")
                 if got != want:
                     hint = (" A line ending '\\r\\n' is removed whole." if got == want + "\r"
                             else "")
@@ -449,9 +454,10 @@ def test_read_lines_yields_before_eof(mod):
                 extra = list(gen)
             except TimeoutError:
                 fail(f"After 2 lines the peer closed; read_lines() was still reading "
-                     f"{HANG:.0f} s later. recv() returning b'' means the peer closed: stop.")
+                     f"{HANG:.0f} s later. recv() returning b'' means the peer closed: it "
+                     f"should stop.")
             if extra:
-                fail(f"After 2 lines the peer closed; read_lines() yielded {short(extra)} more, "
+                fail(f"After 2 lines the peer closed; read_lines() gave {short(extra)} more, "
                      f"expected nothing.")
         finally:
             getattr(gen, "close", lambda: None)()
@@ -469,7 +475,7 @@ def test_read_lines_wrong_encoding_fails_loudly(mod):
             if any("\ufffd" in g for g in got if isinstance(g, str)):
                 why = "They became U+FFFD '�' although nobody asked for errors='replace'"
             fail(f"The peer sent the GBK bytes of '你好\\n世界\\n' ({hexs(gbk)}); read_lines(sock) "
-                 f"with the default UTF-8 yielded {short(got)} instead of raising "
+                 f"with the default UTF-8 gave {short(got)} instead of raising "
                  f"UnicodeDecodeError. {why}: the reader never learns that the peer used "
                  f"another encoding. With the default errors='strict', decoding must fail "
                  f"loudly. {POLICY} {MISMATCH}")
@@ -504,13 +510,14 @@ def test_send_text_header_counts_bytes(mod):
         head, sep, rest = wire.partition(b"\n")
         fields = head.split()
         if sep and fields and fields[0].isdigit() and int(fields[0]) == len(text) != len(body):
-            fail(f"{call} sent the header {head + sep!r}: {len(text)} is len(text), the number "
-                 f"of CHARACTERS. The body is {len(body)} bytes in {encoding} ('你' alone is "
+            fail(f"{call} sent the header {head + sep!r}, expected "
+                 f"{f'{len(body)} {encoding}'.encode() + sep!r}: {len(text)} is len(text), the "
+                 f"number of CHARACTERS. The body is {len(body)} bytes in {encoding} ('你' alone is "
                  f"{len('你'.encode(encoding))} bytes), so the reader stops early, in the middle "
                  f"of a character, and takes the rest for the next header. Count "
                  f"len(text.encode({encoding!r})). {SEE}")
         header = want[:len(want) - len(body)]
-        fail(f"{call} put {hexs(wire, 24)} on the wire; expected the header "
+        fail(f"{call} wrote {hexs(wire, 24)} to the wire; expected the header "
              f"{header!r} followed by the {len(body)} body bytes "
              f"{hexs(body)}. The header is f'{{byte count}} {{encoding}}\\n' in ASCII. {SEE}")
 
@@ -522,25 +529,28 @@ def test_send_text_refuses_unencodable(mod):
         except UnicodeEncodeError:
             pass
         else:
-            fail("send_text(sock, 'GBK has no 🎉', 'gbk') did not raise UnicodeEncodeError: GBK "
-                 "cannot encode the emoji, and sending '?' instead loses it. " + SEE)
+            fail("send_text(sock, 'GBK has no 🎉', 'gbk') returned normally; it should raise "
+                 "UnicodeEncodeError: GBK cannot encode the emoji, and sending '?' instead loses "
+                 "it. " + SEE)
         a.sendall(b"MARK")
         a.shutdown(socket.SHUT_WR)
         wire = read_to_eof(b)
     if wire != b"MARK":
         fail(f"send_text(sock, 'GBK has no 🎉', 'gbk') raised UnicodeEncodeError, but only after "
-             f"sending {short(wire[:-4])}: a header without its body leaves the reader stuck. "
-             f"Encode first, then send.")
+             f"sending {short(wire[:-4])}; it should raise before sending anything: a header "
+             f"without its body leaves the reader stuck. Encode first, then send.")
 
 
 def recv_one(mod, rfile, what: str):
     try:
         return mod.recv_text(rfile)
     except UnicodeDecodeError as exc:
-        fail(f"recv_text() on {what} raised UnicodeDecodeError({exc}). Decode the body with the "
+        fail(f"recv_text() on {what} raised UnicodeDecodeError({exc}); expected the text. "
+             f"Decode the body with the "
              f"encoding its header declares, not always UTF-8. {MISMATCH}")
     except TimeoutError:
-        fail(f"recv_text() on {what} was still reading after {BOUND:.0f} s: read exactly the "
+        fail(f"recv_text() on {what} was still reading after {BOUND:.0f} s: it should read "
+             f"exactly the "
              f"number of bytes the header declares (rfile.read(n)), no more.")
 
 
@@ -581,8 +591,9 @@ def test_recv_text_peer_closing_mid_message_raises(mod):
                 continue
             except (UnicodeDecodeError, ValueError) as exc:
                 fail(f"The peer sent {what} ({data!r}) and closed; recv_text() raised "
-                     f"{type(exc).__name__}({exc}). A message cut short by the peer is a "
-                     f"ConnectionError: check that rfile.read(n) returned all n bytes (and "
+                     f"{type(exc).__name__}({exc}); expected ConnectionError: a message cut "
+                     f"short by the peer is a ConnectionError. Check that rfile.read(n) "
+                     f"returned all n bytes (and "
                      f"that the header ended with '\\n').")
             fail(f"The peer sent {what} ({data!r}) and closed; recv_text() returned "
                  f"{short(got)} instead of raising ConnectionError. rfile.read(n) returns fewer "
@@ -605,7 +616,8 @@ def test_text_round_trip_chinese_and_emoji(mod):
                     try:
                         got = mod.recv_text(rfile)
                     except (UnicodeDecodeError, ValueError, ConnectionError) as exc:
-                        fail(f"{what}: recv_text() raised {type(exc).__name__}({exc}). Check "
+                        fail(f"{what}: recv_text() raised {type(exc).__name__}({exc}); expected "
+                             f"{text!r}. Check "
                              f"both ends: send_text()'s header must count the body's BYTES "
                              f"(with len(text) the reader stops inside a character and reads "
                              f"the rest as the next header), and recv_text() must decode with "

@@ -125,10 +125,10 @@ class Gate:
 
 def not_all_at_once(gate: Gate, call: str) -> str:
     return (f"{call}: each of the {gate.n} tasks waits for an Event (like a thread waiting for "
-            f"the network); the test sets the Events only once all {gate.n} wait at the same "
-            f"time. Only {gate.peak} of them ever waited at the same time (the test waited "
-            f"{gate.bound:.0f} s): your threads run one after another. Did you join() each thread right after "
-            f"start()? {JOIN}")
+            f"the network), and the test sets the Events only once all {gate.n} wait at the same "
+            f"time, so all {gate.n} should have been waiting together. Only {gate.peak} of them "
+            f"ever waited at the same time (the test waited {gate.bound:.0f} s): your threads ran "
+            f"one after another. Did you join() each thread right after start()? {JOIN}")
 
 
 # --- map_threads ------------------------------------------------------------------
@@ -181,7 +181,8 @@ def test_map_threads_names_threads(mod):
         mod.map_threads(record, items, **kwargs)
         want = {item: f"{prefix}-{i}" for i, item in enumerate(items, 1)}
         if seen != want:
-            fail(f"{call} ran the items in threads named {short(seen)}, expected {short(want)}: "
+            fail(f"{call} ran the items in threads named {short(seen)}, but expected "
+                 f"{short(want)}: "
                  f"threading.Thread(target=..., name=f'{{prefix}}-{{i}}'), i counting from 1. "
                  f"Named threads make stack dumps and error messages readable "
                  f"(t1.getName() in the notes). See 9.22 2.")
@@ -206,17 +207,18 @@ def test_map_threads_reraises_worker_exception(mod):
         got = mod.map_threads(task, [0, 1, 2, 3])
     except ValueError as exc:
         if exc is not raised[0]:
-            fail(f"{call}: it raised {type(exc).__name__}({exc}), a new exception; re-raise the "
-                 f"task's own exception object (raise errors[i]), so its traceback and type "
-                 f"survive. {CATCH}")
+            fail(f"{call}: it raised {type(exc).__name__}({exc}), a new exception; it should "
+                 f"re-raise the task's own exception object (raise errors[i]), so its traceback "
+                 f"and type survive. {CATCH}")
     else:
-        fail(f"{call}: it returned {short(got)}. The exception was swallowed, and the caller "
-             f"believes item 2 worked. {CATCH}")
+        fail(f"{call}: it returned {short(got)} instead of raising that ValueError. The "
+             f"exception was swallowed, and the caller believes item 2 worked. {CATCH}")
     with lock:
         finished = sorted(done)
     if finished != [0, 1, 3]:
-        fail(f"{call}: it raised while the other tasks were not finished (done: {finished}). Wait "
-             f"for all the threads before raising, or some go on running unseen. {CATCH}")
+        fail(f"{call}: it raised while the other tasks were not finished (done: {finished}, "
+             f"expected [0, 1, 3]). Wait for all the threads before raising, or some go on "
+             f"running unseen. {CATCH}")
 
 
 def test_map_threads_raises_first_failure_in_input_order(mod):
@@ -276,7 +278,8 @@ def test_map_threads_timeout_names_stuck_threads(mod):
     finally:
         release.set()  # let the stuck tasks end, so nothing is left running
     if waited > 6 * timeout:
-        fail(f"{call} raised TimeoutError only after {waited:.1f} s, not after {timeout} s: "
+        fail(f"{call} raised TimeoutError only after {waited:.1f} s; expected it after about "
+             f"{timeout} s: "
              f"each join() got the whole timeout, so 9 stuck threads cost 9 x {timeout} s. "
              f"Compute one deadline = time.monotonic() + timeout, and give each join() only "
              f"what is left of it. See 9.22 2.1 join([time]).")
@@ -298,8 +301,9 @@ def test_result_thread_returns_result(mod):
 
     t = mod.ResultThread(square, (7,), name="square-7")
     if not isinstance(t, threading.Thread):
-        fail("ResultThread(...) is not a threading.Thread: write class "
-             "ResultThread(threading.Thread) and override run() (继承式调用, 9.22 2).")
+        fail(f"ResultThread(...) gave {short(t)}, which is not a threading.Thread; it should "
+             f"be: write class ResultThread(threading.Thread) and override run() (继承式调用, "
+             f"9.22 2).")
     t.start()
     try:
         got = t.get(BOUND)
@@ -308,14 +312,15 @@ def test_result_thread_returns_result(mod):
     if seen.get("thread") is not t:
         where = seen.get("thread")
         fail(f"ResultThread(square, (7,)).start() ran square in "
-             f"{where.name if where else 'no thread at all'}, not in the ResultThread itself: "
-             f"start() calls run() in the new thread; run() must call func(*args).")
+             f"{where.name if where else 'no thread at all'} instead of in the ResultThread "
+             f"itself: "
+             f"start() calls run() in the new thread; run() must call func(*args). See 9.22 2.")
     if got != 49:
         fail(f"ResultThread(square, (7,)); start(); get() returned {short(got)}, expected 49. "
              f"run() must store func's result (a thread's run() cannot return it).")
     if t.name != "square-7":
-        fail(f"ResultThread(square, (7,), name='square-7') has the name {t.name!r}: pass name= "
-             f"on to threading.Thread.__init__().")
+        fail(f"ResultThread(square, (7,), name='square-7') got the name {t.name!r}, expected "
+             f"'square-7': pass name= on to threading.Thread.__init__(). See 9.22 2.")
 
 
 def test_result_thread_reraises_exception(mod):
@@ -341,14 +346,15 @@ def test_result_thread_reraises_exception(mod):
     if got is error:
         if hooked:
             fail("ResultThread(boom).get() re-raised boom's LookupError, but the exception had "
-                 "also escaped run() and reached threading.excepthook (which prints it). Catch "
-                 "it in run() and keep it for get().")
+                 "also escaped run() and reached threading.excepthook (which prints it). It "
+                 "should be caught in run() and kept for get().")
         return
     if hooked:
         fail(f"ResultThread(boom), where boom() raises LookupError: the exception escaped run() "
              f"and went to threading.excepthook, which only prints it; get() then returned "
-             f"{short(got)}. {CATCH} In run(): try: self.result = func(*args) except "
-             f"BaseException as exc: self.error = exc. In get(): raise self.error.")
+             f"{short(got)}; expected get() to raise that very LookupError. {CATCH} In run(): "
+             f"try: self.result = func(*args) except BaseException as exc: self.error = exc. In "
+             f"get(): raise self.error.")
     fail(f"ResultThread(boom), where boom() raises LookupError('no such user'): get() "
          f"{'raised a different exception' if isinstance(got, BaseException) else 'returned'} "
          f"{short(got)}; expected the very LookupError boom raised. {CATCH}")
@@ -371,14 +377,16 @@ def test_result_thread_get_timeout(mod):
                  f"finished: check is_alive() after it. See 9.22 2.1 join([time]).")
         if not t.is_alive():
             fail("After get(timeout=0.05) raised TimeoutError the thread was no longer alive, "
-                 "but its function was still blocked on an Event.")
+                 "but its function was still blocked on an Event: get() must not end or "
+                 "replace the thread. See 9.22 2.1 join([time]).")
     finally:
         gate.set()
     got = t.get(BOUND)
     t.join(BOUND)
     if got != "done":
         fail(f"After a TimeoutError, the test released the thread; get() returned {short(got)}, "
-             f"expected 'done'. get() may be called again after a timeout.")
+             f"expected 'done'. get() may be called again after a timeout. See 9.22 2.1 "
+             f"join([time]).")
 
 
 # --- start_ticker ---------------------------------------------------------------------
@@ -403,23 +411,24 @@ def test_ticker_ticks_until_stopped(mod):
         with cond:
             ticked = cond.wait_for(lambda: len(ticks) >= 3, BOUND)
         if not ticked:
-            fail(f"start_ticker(0.01, on_tick, stop) called on_tick() {len(ticks)} time(s) in "
-                 f"{BOUND:.0f} s; expected about every 0.01 s. Did you start() the thread?")
+            fail(f"start_ticker(0.01, on_tick, stop) only called on_tick() {len(ticks)} time(s) "
+                 f"in {BOUND:.0f} s; expected about every 0.01 s. Did you start() the thread?")
         if any(th is not t for th in ticks):
-            fail("on_tick() ran in another thread than the one start_ticker() returned.")
+            fail("on_tick() ran in another thread than the one start_ticker() returned; it "
+                 "should run in that ticker thread. See 9.22 2.")
         if t.name != "ticker":
-            fail(f"The ticker thread is named {t.name!r}; expected 'ticker'.")
+            fail(f"The ticker thread came back named {t.name!r}; expected 'ticker'. See 9.22 2.")
         if not t.daemon:
-            fail(f"The ticker thread is not a daemon (t.daemon is False): the program could "
-                 f"never exit while it runs. {DAEMON}")
+            fail(f"start_ticker() returned a thread with daemon=False; it must be a daemon, "
+                 f"or the program can never exit while it runs. {DAEMON}")
     finally:
         stop.set()
         if isinstance(t, threading.Thread) and t.ident is not None:
             t.join(STOP_BOUND)
     if t.is_alive():
-        fail(f"The test set `stop`; {STOP_BOUND:.0f} s later the ticker was still running. Loop "
-             f"on `while not stop.wait(interval): on_tick()`: wait() returns True at once when "
-             f"stop is set.")
+        fail(f"The test set `stop`; {STOP_BOUND:.0f} s later the ticker was still running, but "
+             f"it should end as soon as stop is set. Loop on `while not stop.wait(interval): "
+             f"on_tick()`: wait() returns True at once when stop is set. See 9.22 2.")
 
 
 CHILD = """
@@ -454,9 +463,10 @@ def test_ticker_does_not_keep_program_alive(mod):
     except subprocess.TimeoutExpired as exc:
         out = exc.stdout.decode() if isinstance(exc.stdout, bytes) else (exc.stdout or "")
         fail(f"{story}; {EXIT_BOUND:.0f} s later the program was still running and had to be "
-             f"killed. It printed: {out.strip()!r}. Python waits for every non-daemon thread "
-             f"before it exits, and the ticker never ends by itself. {DAEMON}")
+             f"killed. It printed: {out.strip()!r}. It should have exited on its own: Python "
+             f"waits for every non-daemon thread before it exits, and the ticker never ends by "
+             f"itself. {DAEMON}")
     out = (done.stdout + done.stderr).strip()
     if done.returncode != 0 or "ticked" not in done.stdout:
-        fail(f"{story}; it exited with code {done.returncode} and printed: {out[-600:]!r}. "
-             f"Expected the first tick, then a clean exit.")
+        fail(f"{story}; it exited with code {done.returncode} and wrote: {out[-600:]!r}. "
+             f"Expected the first tick, then a clean exit. {DAEMON}")

@@ -18,6 +18,7 @@ import contextlib
 import random
 import socket
 import struct
+import threading
 import time
 
 HOST = "127.0.0.1"
@@ -55,9 +56,14 @@ class FragmentingSocket(socket.socket):
     """
 
     sizes = None  # an iterator of chunk sizes, set by fragmenting()
+    _sizes_lock = threading.Lock()  # split_reads() shares one iterator between threads
 
     def _cap(self, n: int) -> int:
-        return max(1, min(n, next(self.sizes))) if n else n
+        if not n:
+            return n
+        with self._sizes_lock:  # a generator advanced by two threads at once raises ValueError
+            size = next(self.sizes)
+        return max(1, min(n, size))
 
     def recv(self, n, flags=0):
         return super().recv(self._cap(n), flags)

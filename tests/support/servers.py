@@ -4,13 +4,20 @@
                                              (returned only after wake()) or "stuck"
     wake_accept(port)                        a wake(): connect once to the port
     stop_within(stop, port, bound, advice)   stop_bounded + the usual complaint
+    wait_blocked_in(names, bound)            until the student's thread is inside accept()
+                                             or recvfrom() (so stop() meets a real blocked call)
 """
 from __future__ import annotations
 
 import contextlib
+import dis
+import linecache
 import socket
+import sys
 import threading
+import time
 
+from grader import target
 from support import net
 
 
@@ -65,3 +72,32 @@ def stop_within(stop, port: int, bound: float = 3.0, advice: str = "") -> str | 
             "does not wake accept() on Linux), shut down every open connection "
             "(conn.shutdown(socket.SHUT_RDWR) wakes a handler blocked in recv()), and "
             "join every thread." + (f" {advice}" if advice else ""))
+
+
+def blocked_in(names: tuple[str, ...]) -> bool:
+    """True when a thread running the student's code is inside a call to one of
+    `names` (its innermost frame is executing a CALL on a line that calls it)."""
+    me = threading.get_ident()
+    for ident, frame in sys._current_frames().items():
+        if ident == me or frame.f_lasti < 0:
+            continue
+        code = frame.f_code
+        op = dis.opname[code.co_code[frame.f_lasti]]
+        line = linecache.getline(code.co_filename, frame.f_lineno)
+        if not op.startswith("CALL") or not any(f"{n}(" in line for n in names):
+            continue
+        outer = frame
+        while outer is not None and not target.is_student_file(outer.f_code.co_filename):
+            outer = outer.f_back
+        if outer is not None:
+            return True
+    return False
+
+
+def wait_blocked_in(names: tuple[str, ...], bound: float = 1.0) -> None:
+    """Return once the student's server is blocked in one of `names`, or after
+    `bound` (a server that waits some other way, e.g. in select(): go on anyway)."""
+    deadline = time.monotonic() + bound
+    tick = threading.Event()
+    while not blocked_in(names) and time.monotonic() < deadline:
+        tick.wait(0.002)

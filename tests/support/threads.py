@@ -186,3 +186,24 @@ class Crowd:
             raise Stuck(f"{len(stuck)} {self.what} threads ({', '.join(stuck[:4])}) were still "
                         f"running {self._bound:.0f} s after the test let them go.")
         return False
+
+
+def catch_thread_crashes(monkeypatch) -> tuple[list, threading.Event]:
+    """Collect the exceptions that end threads, instead of failing the test at once.
+
+    Returns (crashes, checked): crashes fills with (thread name, exception);
+    once the test sets `checked` (it has looked at them), later crashes go to
+    pytest's own hook again and fail the test as usual.
+    """
+    crashes: list = []
+    checked = threading.Event()
+    pytest_hook = threading.excepthook
+
+    def hook(args):
+        if checked.is_set():
+            pytest_hook(args)
+        else:
+            crashes.append((args.thread.name if args.thread else "?", args.exc_value))
+
+    monkeypatch.setattr(threading, "excepthook", hook)
+    return crashes, checked

@@ -1,7 +1,7 @@
 """coroutines whose scheduler really sleeps.
 
 Bug: run() handles Sleep(t) with time.sleep(t) and then requeues the task, which freezes every task for t real seconds instead of moving a virtual clock.
-Caught by: test_sleep_uses_a_virtual_clock, test_sleepers_wake_in_time_order
+Caught by: test_sleep_uses_a_virtual_clock, test_sleepers_wake_in_time_order, test_tasks_can_spawn_tasks
 """
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """coroutines whose scheduler drops the tasks' return values.
 
 Bug: run() treats StopIteration only as 'task finished' and never stores its .value, so sched.results stays empty.
-Caught by: test_task_results_are_collected, test_sleep_uses_a_virtual_clock
+Caught by: test_task_results_are_collected, test_sleep_uses_a_virtual_clock, test_failing_task_does_not_stop_others
 """
 from __future__ import annotations
 

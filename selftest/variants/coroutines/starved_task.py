@@ -1,7 +1,7 @@
 """coroutines whose scheduler lets a yielding task run again at once.
 
 Bug: run() puts a task that yielded back at the FRONT of the ready queue (appendleft), so it runs again and again while the other tasks starve until it sleeps or ends.
-Caught by: test_yield_gives_up_the_turn
+Caught by: test_yield_gives_up_the_turn, test_tasks_can_spawn_tasks
 """
 from __future__ import annotations
 

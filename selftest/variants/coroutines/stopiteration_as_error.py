@@ -1,7 +1,7 @@
 """coroutines whose scheduler files finished tasks as failures.
 
 Bug: run() catches `except Exception` before StopIteration (which is an Exception too), so every task that returns lands in sched.errors and sched.results stays empty.
-Caught by: test_task_results_are_collected, test_failing_task_does_not_stop_others
+Caught by: test_task_results_are_collected, test_failing_task_does_not_stop_others, test_sleep_uses_a_virtual_clock
 """
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """file_upload whose name check only looks for '..'.
 
 Bug: is_safe_name() refuses names containing '..' (a blacklist) instead of accepting only plain file names, so an absolute name like '/etc/x' passes and os.path.join() writes there.
-Caught by: test_is_safe_name_rejects_traversal, test_path_traversal_names_are_rejected
+Caught by: test_is_safe_name_rejects_traversal, test_path_traversal_names_are_rejected, test_is_safe_name_accepts_plain_names
 """
 from __future__ import annotations
 

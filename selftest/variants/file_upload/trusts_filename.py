@@ -1,7 +1,7 @@
 """file_upload that trusts the client's file name, like the notes.
 
 Bug: the server never checks the name (is_safe_name exists but is not called) and stores at os.path.join(directory, name), so '../x' or an absolute path writes outside the upload directory.
-Caught by: test_path_traversal_names_are_rejected
+Caught by: test_path_traversal_names_are_rejected, test_upload_client_round_trip
 """
 from __future__ import annotations
 

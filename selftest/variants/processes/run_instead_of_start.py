@@ -1,7 +1,7 @@
 """processes that calls run() instead of start().
 
 Bug: sum_in_child() calls child.run() (which runs the sum in the parent itself) instead of child.start(), so no child process ever exists.
-Caught by: test_class_form_sums_through_a_pipe
+Caught by: test_class_form_sums_through_a_pipe, test_class_form_works_under_spawn
 """
 from __future__ import annotations
 

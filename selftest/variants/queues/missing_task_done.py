@@ -1,7 +1,7 @@
 """Variant: the consumers never call task_done().
 
 Bug: The consumer loop never calls q.task_done(), so q.join() in Pipeline.join() waits for ever.
-Caught by: test_join_returns_once_every_item_is_done, test_pipeline_processes_every_item, test_join_returns_even_when_work_raises
+Caught by: test_join_returns_once_every_item_is_done, test_pipeline_processes_every_item, test_join_returns_even_when_work_raises, test_none_is_an_ordinary_item, test_close_stops_every_worker
 """
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """Variant: priority entries are (priority, job) tuples.
 
 Bug: JobQueue puts (priority, job) into the PriorityQueue, so equal priorities compare the jobs: strings come out sorted instead of in put order, and dicts raise TypeError.
-Caught by: test_equal_priorities_keep_fifo_order, test_payloads_that_cannot_be_compared
+Caught by: test_equal_priorities_keep_fifo_order, test_payloads_that_cannot_be_compared, test_concurrent_puts_with_equal_priority
 """
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """remote_exec that waits for the program before reading its pipes.
 
 Bug: the server calls wait(timeout) before reading stdout and stderr, so a program with more than 64 KiB of output blocks on the full pipe and is reported as timed out.
-Caught by: test_multi_megabyte_output
+Caught by: test_multi_megabyte_output, test_output_over_the_cap_is_truncated
 """
 from __future__ import annotations
 

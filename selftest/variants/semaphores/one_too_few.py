@@ -1,7 +1,7 @@
 """Variant: the lot's semaphore starts at spaces - 1.
 
 Bug: ParkingLot creates BoundedSemaphore(spaces - 1) (the number of the last space, counting from 0), so only 4 of the 5 spaces are ever used.
-Caught by: test_lot_has_exactly_five_spaces, test_at_most_five_cars_park_at_once
+Caught by: test_lot_has_exactly_five_spaces, test_at_most_five_cars_park_at_once, test_park_returns_what_stay_returns_and_frees_the_space, test_space_is_freed_when_stay_raises
 """
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """Variant: a hand-made lot on a Condition, with the comparison off by one.
 
 Bug: enter() waits only while more than `spaces` cars are parked (`<=` where `<` belongs), so a sixth car gets in while five are parked.
-Caught by: test_lot_has_exactly_five_spaces, test_at_most_five_cars_park_at_once
+Caught by: test_lot_has_exactly_five_spaces, test_at_most_five_cars_park_at_once, test_a_car_that_gives_up_frees_no_space
 """
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """Variant: recv_text() always decodes UTF-8.
 
 Bug: recv_text() ignores the encoding the header declares and decodes every body as UTF-8, so a GBK message raises UnicodeDecodeError.
-Caught by: test_recv_text_uses_declared_encoding
+Caught by: test_recv_text_uses_declared_encoding, test_text_round_trip_chinese_and_emoji
 """
 from __future__ import annotations
 
