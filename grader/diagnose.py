@@ -10,6 +10,7 @@ Only the student's own frames are shown: pytest's and the grader's are noise.
 """
 from __future__ import annotations
 
+import errno
 import linecache
 import os
 import re
@@ -21,6 +22,7 @@ import pytest
 
 from grader import locktrack, target
 from grader.results import Verdict
+from builtins import open as _open  # bound at import: student code may patch builtins
 
 MAX_MESSAGE = 1500
 CUT_NOTE = " … (message cut; run `python -m grader -v TOPIC` for everything)"
@@ -144,7 +146,8 @@ def _resource(text: str) -> str:
     if "unclosed" in text and "socket" in text:
         return (f"A socket was never closed: {text}. Close every socket you open "
                 "(`with socket.socket() as s:` or try/finally), including the server's copies.")
-    return f"Python warned that a resource was never released: {text}."
+    return (f"Python warned that a resource was never released: {text}. It must be closed "
+            "(or shut down) before your code returns, also when something fails.")
 
 
 def _syntax(exc: SyntaxError) -> str:
@@ -162,11 +165,44 @@ def _import_error(exc: BaseException) -> str:
     if isinstance(exc, SystemExit):
         return (f"Importing your module called sys.exit({exc.code!r}){where}. Code at module level "
                 "runs on import: put demos under `if __name__ == \"__main__\":`.")
+    advice = ""
+    if isinstance(exc, OSError) and exc.errno == errno.EADDRINUSE:
+        advice = (" A fixed port may already be taken (by another program, or by a second copy "
+                  "of your own server): bind port 0 and let the system choose, and start servers "
+                  "from a function, never at import.")
     return (f"Importing your module raised {type(exc).__name__}: {exc}{where}. "
-            "Code at module level runs on import: put demos under `if __name__ == \"__main__\":`.")
+            "Code at module level runs on import: put demos under `if __name__ == \"__main__\":`."
+            + advice + _limit_note([exc]))
+
+
+def _limit_note(chain) -> str:
+    """Why an exception came from one of the grader's limits (grader/sandbox.py), if it did."""
+    mib = lambda name: int(os.environ.get(name, "0")) >> 20  # noqa: E731
+    for e in chain:
+        if isinstance(e, MemoryError) and os.environ.get("GRADER_LIMIT_MEMORY"):
+            return (f" Each topic may use {mib('GRADER_LIMIT_MEMORY')} MiB of memory: something "
+                    "asked for more (a huge string or list, or one that grows in a loop).")
+        if isinstance(e, OSError) and e.errno == errno.EFBIG and os.environ.get("GRADER_LIMIT_FSIZE"):
+            return (f" A file may grow to {mib('GRADER_LIMIT_FSIZE')} MiB, and that includes what "
+                    "your code prints: something wrote far more than that (a print in a loop?).")
+        if (isinstance(e, OSError) and e.errno in (errno.EROFS, errno.EACCES, errno.EPERM)
+                and e.filename and os.environ.get("GRADER_LIMIT_FSIZE")):
+            return (" Graded code may write only in its working directory (the current "
+                    "directory when the tests run, or the tempfile module): the course's own "
+                    "files are read-only while it is graded.")
+        if ((isinstance(e, BlockingIOError) or (isinstance(e, RuntimeError)
+             and "can't start new thread" in str(e))) and os.environ.get("GRADER_LIMIT_TASKS")):
+            return (f" A topic may start {os.environ['GRADER_LIMIT_TASKS']} threads and processes: "
+                    "your code started more (threads or processes created in a loop that never "
+                    "ends, or never joined?).")
+    return ""
 
 
 def _exception(chain) -> str:
+    return _exception_text(chain) + _limit_note(chain)
+
+
+def _exception_text(chain) -> str:
     # The most specific student frame across the chain (a thread's exception is the cause).
     for e in chain:
         frames = _student_tb_frames(e)
@@ -218,7 +254,7 @@ def thread_cpu() -> dict[int, float]:
         return out
     for tid in tids:
         try:
-            with open(f"/proc/self/task/{tid}/stat") as f:
+            with _open(f"/proc/self/task/{tid}/stat") as f:
                 fields = f.read().rsplit(")", 1)[1].split()
             out[int(tid)] = (int(fields[11]) + int(fields[12])) / tick
         except (OSError, IndexError, ValueError):
@@ -268,10 +304,24 @@ def describe_hang(seconds: float, main_frame, cpu_before: dict, cpu_total: float
         kind = "busy loop"
         advice = ("Your code spins without waiting: a `while` loop that never blocks or ends. "
                   "Wait on the thing you need (a socket call, Event.wait(), Condition.wait()) instead.")
+        if any("recv" in line for line in lines):
+            advice += (" If the loop calls recv(): once the peer has closed, recv() returns b'' at "
+                       "once, every time; check for b'' and stop.")
     elif "blocked in socket I/O" in kinds:
         kind = "blocked in socket I/O"
-        advice = ("A socket call waits for bytes (or a connection) that never come. Check the protocol: "
-                  "does each side send what the other waits for? Is a thread needed per connection?")
+        text = " ".join(lines)
+        if "`accept()`" in text:
+            advice = ("accept() waits for a connection that never comes, or the clients that came "
+                      "are waiting for a server busy with someone else: give every accepted "
+                      "connection a thread of its own, and wake accept() when stopping.")
+        elif "`recv" in text or "`readline()`" in text:
+            advice = ("A read waits for bytes the other side never sends, or for a close that never "
+                      "comes. Check the protocol: does each side send exactly what the other reads "
+                      "(a whole frame, a newline)? Is one client held up by another?")
+        else:
+            advice = ("A socket call waits for bytes (or a connection) that never come. Check the "
+                      "protocol: does each side send what the other waits for? Is a thread needed "
+                      "per connection?")
     elif lines:
         kind = "waiting"
         advice = "Your code waits for something that never happens (a join(), a queue, an event)."

@@ -13,6 +13,7 @@ import socket
 import threading
 import time
 from dataclasses import dataclass
+from builtins import open as _open  # bound at import: student code may patch builtins
 
 GRACE = 1.0  # seconds a correct stop() may still need to wind down
 _PROC = os.path.isdir("/proc/self/task")
@@ -54,7 +55,7 @@ def _children() -> set:
         if not entry.isdigit():
             continue
         try:
-            with open(f"/proc/{entry}/stat") as f:
+            with _open(f"/proc/{entry}/stat") as f:
                 stat = f.read()
         except OSError:
             continue
@@ -75,7 +76,7 @@ def _socket_table() -> dict:
     table = {}
     for path in ("/proc/net/tcp", "/proc/net/tcp6"):
         try:
-            with open(path) as f:
+            with _open(path) as f:
                 rows = f.readlines()[1:]
         except OSError:
             continue

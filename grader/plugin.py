@@ -33,7 +33,7 @@ import time
 
 import pytest
 
-from grader import diagnose, locktrack, manifest, target
+from grader import diagnose, locktrack, manifest, procs, target
 from grader.results import Verdict
 
 _fd = int(os.environ.get("GRADER_EVENTS_FD", "-1"))
@@ -48,7 +48,14 @@ _baseline_threads = 1
 _running = False  # inside a test's setup, call or teardown (not pytest's own bookkeeping)
 
 
+_pid = os.getpid()
+
+
 def emit(**event) -> None:
+    if os.getpid() != _pid:
+        # A copy made by os.fork() in student code that returned into pytest
+        # (a fork bomb, a child that never exits): it must not report or run tests.
+        os._exit(1)
     if _fd < 0:
         return
     data = (json.dumps(event, ensure_ascii=False) + "\n").encode("utf-8")
@@ -218,13 +225,21 @@ def pytest_runtest_logfinish(nodeid, location):
     duration = time.monotonic() - _started.get(nodeid, time.monotonic())
     emit(e="result", nodeid=nodeid, verdict=verdict.value, kind=kind, message=message,
          duration=round(duration, 3))
-    if verdict is not Verdict.PASSED and threading.active_count() > _baseline_threads:
-        # Threads the failed test left behind (spinning, blocked, serving) would
-        # disturb every later test: the parent reruns the rest in a fresh process.
+    if verdict is not Verdict.PASSED and _left_running():
+        # Threads or processes the failed test left behind (spinning, blocked,
+        # serving, forking) would disturb every later test: the parent kills them
+        # and reruns the rest in a fresh process.
         emit(e="restart", nodeid=nodeid)
         sys.stdout.flush()
         sys.stderr.flush()
         os._exit(0)
+
+
+def _left_running() -> bool:
+    try:
+        return threading.active_count() > _baseline_threads or bool(procs.workers())
+    except BaseException:  # student code broke something we use: start afresh to be safe
+        return True
 
 
 @pytest.hookimpl(trylast=True)

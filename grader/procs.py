@@ -11,6 +11,7 @@ import ctypes
 import os
 import signal
 import time
+from builtins import open as _open  # bound at import: student code may patch builtins
 
 PR_SET_CHILD_SUBREAPER = 36
 
@@ -37,13 +38,27 @@ def children() -> set[int]:
         if not entry.isdigit():
             continue
         try:
-            with open(f"/proc/{entry}/stat") as f:
+            with _open(f"/proc/{entry}/stat") as f:
                 fields = f.read().rsplit(")", 1)[1].split()
         except (OSError, IndexError):
             continue
         if len(fields) > 1 and fields[1] == me:
             out.add(int(entry))
     return out
+
+
+def workers() -> set[int]:
+    """Our children, minus multiprocessing's own long-lived helpers (resource tracker, forkserver)."""
+    found = set()
+    for pid in children():
+        try:
+            with _open(f"/proc/{pid}/cmdline", "rb") as f:
+                cmd = f.read()
+        except OSError:
+            continue
+        if b"resource_tracker" not in cmd and b"forkserver" not in cmd:
+            found.add(pid)
+    return found
 
 
 def kill_group(pgid: int) -> None:
@@ -82,7 +97,7 @@ def reap_new_children(before: set[int], keep=frozenset(), rounds: int = 20) -> i
 def cpu_seconds(pid: int) -> float:
     """User + system CPU time of a process, from /proc (0 when unknown)."""
     try:
-        with open(f"/proc/{pid}/stat") as f:
+        with _open(f"/proc/{pid}/stat") as f:
             fields = f.read().rsplit(")", 1)[1].split()
         return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
     except (OSError, IndexError, ValueError):

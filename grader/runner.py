@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import selectors
 import shutil
 import signal
@@ -30,7 +31,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from grader import diagnose, procs
+from grader import diagnose, procs, sandbox
 from grader.manifest import COURSE, ROOT, Topic
 from grader.results import TestResult, TopicResult, Verdict
 
@@ -65,6 +66,7 @@ class Attempt:
     stacks: str = ""
     output: str = ""
     busy: bool = False         # the child burnt CPU until it was killed
+    protected: bool = False    # the course was read-only for it (grader/sandbox.py)
 
 
 def _signal_name(code: int) -> str:
@@ -81,6 +83,10 @@ class Child:
         self.workdir = Path(tempfile.mkdtemp(prefix=f"grader-{topic.id}-"))
         self.stacks_path = self.workdir / ".stacks"
         self.out_path = self.workdir / ".output"
+        self.plan = sandbox.plan(self.workdir.name, 2 * topic.wall_limit, _code_paths(folder),
+                                 protect=sorted({ROOT, COURSE, Path(folder)}))
+        if self.plan.uid is not None:  # the student's code may write only here
+            os.chown(self.workdir, self.plan.uid, self.plan.gid)
         read_fd, write_fd = os.pipe()
         os.set_blocking(read_fd, False)
         self.read_fd = read_fd
@@ -93,13 +99,16 @@ class Child:
             GRADER_COURSE=str(COURSE),
             PYTHONDONTWRITEBYTECODE="1",
             PYTHONUNBUFFERED="1",
-            MALLOC_ARENA_MAX="2",
+            MALLOC_ARENA_MAX="2",  # threads still start under the memory limit (grader/sandbox.py)
+            HOME=str(self.workdir),
+            TMPDIR=str(self.workdir),
+            **self.plan.env,
         )
         env.pop("PYTEST_ADDOPTS", None)
         args = nodeids if nodeids else [str(topic.suite)]
         cmd = [
             sys.executable, "-m", "pytest", *args,
-            "-p", "grader.plugin", "-p", "no:timeout",
+            "-p", "grader.plugin", "-p", "no:timeout", "-p", "no:cacheprovider",
             "-c", str(ROOT / "pyproject.toml"), "--rootdir", str(COURSE),
             "--target", str(folder),
             "-q", "--no-header", "-rN",
@@ -108,7 +117,7 @@ class Child:
         ]
         with open(self.out_path, "wb") as out, _live_lock:
             self.proc = subprocess.Popen(
-                cmd, cwd=self.workdir, env=env, stdin=subprocess.DEVNULL, stdout=out,
+                self.plan.wrap(cmd), cwd=self.workdir, env=env, stdin=subprocess.DEVNULL, stdout=out,
                 stderr=subprocess.STDOUT, pass_fds=(write_fd,), start_new_session=True,
             )
             _live.add(self.proc.pid)
@@ -155,10 +164,12 @@ class Child:
             procs.kill_group(self.proc.pid)
             if self.proc.poll() is None:
                 self.proc.wait()
+            sandbox.release(self.plan)
             with _live_lock:
                 _live.discard(self.proc.pid)
             att.returncode = self.proc.returncode
             os.close(self.read_fd)
+            att.protected = self.plan.protects and not (self.workdir / sandbox.UNPROTECTED).exists()
             att.output = self._tail(self.out_path)
             if not att.stacks:
                 att.stacks = self._tail(self.stacks_path)
@@ -247,6 +258,16 @@ class Child:
         return text
 
 
+def _code_paths(folder: Path) -> list[Path]:
+    """What the child must be able to read, were it to run as another user."""
+    import importlib.util
+
+    pytest_dir = Path(importlib.util.find_spec("pytest").origin).parent
+    paths = {Path(sys.executable).resolve(), Path(sys.prefix), Path(sys.base_prefix),
+             pytest_dir, ROOT, COURSE, Path(folder)}
+    return sorted(paths)
+
+
 def _hard_hang_result(topic: Topic, att: Attempt, folder: Path) -> tuple[Verdict, str, str]:
     """Verdict for the test that was running when the child was killed or died."""
     nodeid = att.current
@@ -268,6 +289,10 @@ def _hard_hang_result(topic: Topic, att: Attempt, folder: Path) -> tuple[Verdict
                 f"The test did not finish within {topic.timeout:.0f} s and did not respond, "
                 "so it was killed." + where_text)
     code = att.returncode
+    if hasattr(signal, "SIGXCPU") and code == -signal.SIGXCPU:
+        return (Verdict.TIMEOUT, "busy loop",
+                "The test process used up its CPU time (several minutes of computing): a loop "
+                "that never ends, perhaps in a process or thread your code started." + where_text)
     how = (f"was killed by signal {_signal_name(code)}" if code is not None and code < 0
            else f"exited with code {code}")
     return (Verdict.CRASHED, "process died",
@@ -282,6 +307,7 @@ def grade(topic: Topic, folder: Path, verbose: bool = False) -> TopicResult:
     Raises GraderError only when the suite itself cannot start.
     """
     started = time.monotonic()
+    sandbox.clean_stale_cgroups()
     missing = missing_requirements(topic)
     if missing:
         return TopicResult(
@@ -295,13 +321,16 @@ def grade(topic: Topic, folder: Path, verbose: bool = False) -> TopicResult:
     verdicts: dict[str, tuple] = {}  # nodeid -> (verdict, kind, message, duration)
     pending: list[str] | None = None
     before = procs.children()
+    files_before = sandbox.fingerprint(COURSE, ROOT / "grader")
     outputs = []
+    protected = True
     while True:
         child = Child(topic, folder, [str(COURSE / n) for n in pending] if pending else None, verbose)
         att = child.watch(wall_deadline)
         with _live_lock:
             procs.reap_new_children(before, keep=_live)
         outputs.append(att.output)
+        protected = protected and att.protected
         if not order:
             order = att.collected
             if not order:
@@ -343,12 +372,38 @@ def grade(topic: Topic, folder: Path, verbose: bool = False) -> TopicResult:
             t["nodeid"],
             (Verdict.TIMEOUT, "not run", f"Not run: the topic used up its {topic.wall_limit:.0f} s.", 0.0),
         )
+        if verdict not in (Verdict.PASSED, Verdict.NOT_STARTED):
+            message = with_section(topic, message)
         result.tests.append(TestResult(name=t["name"], status=verdict, score=0.0, max_score=0.0,
                                        message=message, duration=duration, nodeid=t["nodeid"], kind=kind))
+    if not protected:
+        _refuse_if_files_changed(result, files_before)
     _score(topic, result)
     result.duration = time.monotonic() - started
     result.output = "\n".join(o for o in outputs if o)
     return result
+
+
+def with_section(topic: Topic, message: str) -> str:
+    """Every failure names the section of the notes to revisit (if its message does not yet)."""
+    sections = re.findall(r"\b\d+\.\d+\b", topic.seed)
+    if not sections or any(section in message for section in sections):
+        return message
+    return f"{message.rstrip()}\nRevisit notes {topic.seed}: {topic.concept}."
+
+
+def _refuse_if_files_changed(result: TopicResult, before: dict) -> None:
+    """No score for a topic whose code rewrote the files that grade it."""
+    changes = sandbox.changed(before, sandbox.fingerprint(COURSE, ROOT / "grader"), COURSE)
+    if not changes:
+        return
+    message = ("While this topic was graded, files of the course itself were written: "
+               f"{', '.join(changes[:5])}{' ...' if len(changes) > 5 else ''}. Graded code may write "
+               "only in its working directory (the current directory, or the tempfile module). "
+               "This topic scores nothing; restore the course's files (`git checkout -- tests "
+               "grader manifest.toml`, and delete new files) and grade again.")
+    for t in result.tests:
+        t.status, t.kind, t.message = Verdict.ERROR, "wrote outside", message
 
 
 def missing_requirements(topic: Topic) -> list[str]:

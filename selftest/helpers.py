@@ -40,3 +40,16 @@ def by_name(data: dict, topic_id: str) -> dict:
     return {t["name"]: t for t in topic["tests"]}
 
 
+def processes_matching(text: str) -> list[str]:
+    """Processes whose command line contains `text` (Linux /proc), as "pid: command"."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/cmdline", "rb") as f:
+                    cmd = f.read().replace(b"\0", b" ").decode("utf-8", "replace")
+            except OSError:
+                continue
+            if text in cmd:
+                found.append(f"{entry}: {cmd}")
+    return found

@@ -11,3 +11,7 @@ def test_exits(mod):
 
 def test_after(mod):
     assert mod.fine() == 1
+
+
+def test_sys_exit(mod):
+    mod.leave()

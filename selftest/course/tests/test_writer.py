@@ -1,0 +1,5 @@
+TOPIC = "writer"
+
+
+def test_plant(mod):
+    assert mod.plant() == 1
