@@ -7,6 +7,15 @@
     python -m grader --json PATH          also write the results as JSON
     python -m grader --list               the topics, in order, with points
     python -m grader --hint TOPIC         reveal the next hint for TOPIC
+    python -m grader --hint TOPIC N       show hint N (the report names the one about a failure)
+    python -m grader --watch [TOPIC ...]  grade, then regrade each topic whose file you save,
+                                          until Ctrl-C (no TOPIC: the next one to work on)
+    python -m grader --repeat N [TOPIC]   grade N times with forced thread switches and show
+                                          each test's pass rate: a test that passes only
+                                          sometimes has a race (exit 0 only if all N passed)
+
+--watch and --repeat work with --submission, --solutions and -v; --repeat also
+with -j and the results files (see grader/stress.py for what --json adds).
 
 Exit codes are in grader/exitcodes.py.
 """
@@ -20,7 +29,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from grader import (classroom, exitcodes, formats, hints, integrity, manifest, procs, report,
-                    runner, target)
+                    runner, stress, target, watch)
 from grader.results import Run, TopicResult
 
 
@@ -42,11 +51,19 @@ def main_parser(prog: str | None = None) -> argparse.ArgumentParser:
                         help="write GitHub Classroom reporter outputs to $GITHUB_OUTPUT (else stdout) "
                         "and exit 0 whatever the score: the reporter step sets the verdict")
     parser.add_argument("--list", action="store_true", help="list the topics in order, with points")
-    parser.add_argument("--hint", metavar="TOPIC", help="reveal the next hint for TOPIC")
+    parser.add_argument("--hint", nargs="+", metavar="TOPIC",
+                        help="reveal the next hint for TOPIC; `--hint TOPIC N` shows hint N")
     parser.add_argument("-j", "--jobs", type=int, default=1, metavar="N",
                         help="grade up to N topics at the same time (default 1)")
     parser.add_argument("-v", "--verbose", action="store_true",
                         help="show every failing test's message and pytest's own output")
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument("--watch", action="store_true",
+                      help="grade, then regrade a topic each time its file is saved, until Ctrl-C "
+                      "(no TOPIC: start with the first topic not at full marks)")
+    mode.add_argument("--repeat", type=int, metavar="N",
+                      help="stress mode: grade each topic N times with forced thread switches and "
+                      "report every test's pass rate; exit 0 only if every test passed every time")
     return parser
 
 
@@ -65,6 +82,13 @@ def main(argv: list[str] | None = None, prog: str | None = None) -> int:
         print(f"grader failed: {exc}", file=sys.stderr)
         return exitcodes.GRADER_FAILED
 
+    hint_number = None
+    if args.hint:
+        if len(args.hint) > 2 or (len(args.hint) == 2 and not args.hint[1].isdigit()):
+            print("usage: python -m grader --hint TOPIC [N]", file=sys.stderr)
+            return exitcodes.USAGE
+        hint_number = int(args.hint[1]) if len(args.hint) == 2 else None
+        args.hint = args.hint[0]
     unknown = [t for t in args.topics + ([args.hint] if args.hint else []) if t not in course.ids]
     if unknown:
         print(f"unknown topic {', '.join(unknown)}; the topics are: {', '.join(course.ids)}", file=sys.stderr)
@@ -76,8 +100,23 @@ def main(argv: list[str] | None = None, prog: str | None = None) -> int:
         print(f"    {'total':<16} {report.fmt_points(course.max_score):>4} points")
         return exitcodes.FULL_MARKS
     if args.hint:
-        print("\n".join(hints.reveal(course.get(args.hint))))
+        topic = course.get(args.hint)
+        if hint_number is not None and not 1 <= hint_number <= len(topic.hints):
+            print(f"{topic.id} has hints 1 to {len(topic.hints)}", file=sys.stderr)
+            return exitcodes.USAGE
+        print("\n".join(hints.reveal(topic, hint_number)))
         return exitcodes.FULL_MARKS
+    if args.repeat is not None and args.repeat < 1:
+        print(f"--repeat {args.repeat}: give the number of runs, 1 or more", file=sys.stderr)
+        return exitcodes.USAGE
+    files = [f"--{name}" for name in ("json", "junit", "gradescope") if getattr(args, name)]
+    if args.watch and (files or args.classroom):
+        print(f"--watch writes no results files: leave out {' '.join(files or ['--classroom'])}",
+              file=sys.stderr)
+        return exitcodes.USAGE
+    if args.repeat is not None and args.classroom:
+        print("--repeat is for finding races on your own machine, not for --classroom", file=sys.stderr)
+        return exitcodes.USAGE
 
     if args.submission:
         if not Path(args.submission).is_dir():
@@ -94,6 +133,11 @@ def main(argv: list[str] | None = None, prog: str | None = None) -> int:
         return exitcodes.USAGE
 
     try:
+        if args.watch:
+            return watch.run(folder, topics, args, out, course=course, style=style,
+                             shown=_shown(folder))
+        if args.repeat is not None:
+            return stress.run(course, topics, folder, args, out, style, _shown(folder))
         return _grade(course, topics, folder, args, style, out)
     except KeyboardInterrupt:
         print("\ninterrupted", file=sys.stderr)
@@ -107,12 +151,16 @@ def main(argv: list[str] | None = None, prog: str | None = None) -> int:
         return exitcodes.GRADER_FAILED
 
 
+def _shown(folder: Path) -> str:
+    try:
+        return str(folder.relative_to(manifest.COURSE))
+    except ValueError:
+        return str(folder)
+
+
 def _grade(course, topics, folder, args, style, out) -> int:
     procs.become_subreaper()
-    try:
-        shown = folder.relative_to(manifest.COURSE)
-    except ValueError:
-        shown = folder
+    shown = _shown(folder)
     print(f"Grading {shown} ({len(topics)} topic{'s' if len(topics) != 1 else ''})", file=out, flush=True)
     run = Run(target=str(folder))
 
@@ -164,4 +212,10 @@ def _grade(course, topics, folder, args, style, out) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        code = main()
+        sys.stdout.flush()
+    except BrokenPipeError:  # `python -m grader --list | head`: the reader left, not an error
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        code = exitcodes.FULL_MARKS
+    sys.exit(code)

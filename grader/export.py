@@ -25,7 +25,7 @@ from grader import classroom, integrity, manifest, selfcheck
 from grader.manifest import COURSE
 
 LEFT_OUT = ("solutions/", "selftest/", "tools/", ".ci/", ".github/workflows/test.yml", "README.md",
-            "gradescope/")
+            "gradescope/", "grader/coverage.py")  # coverage.py measures solutions: instructors only
 
 STUDENT_README = """# Network programming and concurrency: exercises
 
@@ -44,7 +44,11 @@ the task; replace every `# TODO`. Then:
 
 - `python -m grader framing` grades one topic, `python -m grader` all of them;
 - `python -m grader --hint framing` shows the next hint for a topic;
-- `python -m grader -v framing` shows every failing test in full.
+- `python -m grader -v framing` shows every failing test in full;
+- `python -m grader --watch` regrades a topic each time you save its file;
+- `python -m grader --repeat 10 locks` reruns a topic with forced thread
+  switches and shows each test's pass rate: a test that passes only sometimes
+  has a race.
 
 Every push is graded on GitHub Classroom with the same grader
 (`.github/workflows/classroom.yml`).

@@ -21,10 +21,12 @@ def seen() -> dict:
         return {}
 
 
-def reveal(topic: Topic) -> list[str]:
-    """Reveal the next hint of `topic`; return the lines to print."""
+def reveal(topic: Topic, number: int | None = None) -> list[str]:
+    """Reveal the next hint of `topic` (or hint `number` and those before it); return the lines."""
     counts = seen()
-    shown = min(counts.get(topic.id, 0) + 1, len(topic.hints))
+    before = counts.get(topic.id, 0)
+    wanted = before + 1 if number is None else max(before, number)
+    shown = max(1, min(wanted, len(topic.hints)))
     counts[topic.id] = shown
     try:
         STATE.parent.mkdir(exist_ok=True)

@@ -569,7 +569,8 @@ def _check_wait(frame, cond) -> None:
         f"Condition.wait() at {name}:{line} (`{text_line}`) is not re-checked. {why} But when "
         "wait() returns, the condition may be false again: another thread may have got there "
         "first (taken the item, filled the slot), or one notify_all() woke several threads for "
-        "one change. Wait in a loop that re-checks: `while not <condition>: cond.wait()` (or "
+        "one change. The wait must sit in a loop that re-checks: "
+        "`while not <condition>: cond.wait()` (or "
         "`cond.wait_for(lambda: <condition>)`). See 9.23 3 条件变量同步(Condition): the notes' "
         "consumer does `if len(L)==0: lock_con.wait()` and then `del L[0]`, which is this bug."
     )

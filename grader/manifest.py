@@ -42,6 +42,11 @@ class Topic:
     weights: dict[str, float] = field(default_factory=dict)
     number: int = 0  # 1-based position in the course
     requires: tuple[str, ...] = ()  # optional packages; missing -> topic left out of the maximum
+    hint_for: dict[str, int] = field(default_factory=dict)  # test name -> the hint (1-based) about it
+
+    def hint_about(self, test_name: str) -> int | None:
+        """The hint the manifest keys to this test's failure, if any."""
+        return self.hint_for.get(test_name.split("[")[0])
 
     @property
     def suite(self) -> Path:
@@ -131,6 +136,11 @@ def load(path: Path = MANIFEST) -> Manifest:
         weights = raw.get("weights", {})
         if not all(isinstance(w, (int, float)) and w > 0 for w in weights.values()):
             raise ManifestError(f"{path.name}: {where}: weights must be positive numbers")
+        hint_for = raw.get("hint_for", {})
+        if not isinstance(hint_for, dict) or not all(
+                isinstance(n, int) and 1 <= n <= len(hints) for n in hint_for.values()):
+            raise ManifestError(f"{path.name}: {where}: hint_for maps test names to hint numbers "
+                                f"from 1 to {len(hints)}")
         points = _require(raw, "points", float, where)
         timeout = float(raw.get("timeout", default_timeout))
         if points <= 0 or timeout <= 0:
@@ -150,6 +160,7 @@ def load(path: Path = MANIFEST) -> Manifest:
                 weights={k: float(v) for k, v in weights.items()},
                 number=number,
                 requires=tuple(raw.get("requires", ())),
+                hint_for=dict(hint_for),
             )
         )
     if not topics:

@@ -24,10 +24,28 @@ class Style:
         elif os.environ.get("FORCE_COLOR"):
             self.on = True
         else:
-            self.on = hasattr(stream, "isatty") and stream.isatty()
+            self.on = hasattr(stream, "isatty") and stream.isatty() and _ansi_ok(stream)
 
     def __call__(self, text: str, name: str) -> str:
         return f"\033[{self.CODES[name]}m{text}\033[0m" if self.on else text
+
+
+def _ansi_ok(stream) -> bool:
+    """Whether the terminal understands colour codes (a Windows console must be asked to)."""
+    if os.name != "nt":
+        return True
+    try:
+        import ctypes
+        import msvcrt
+
+        kernel32 = ctypes.windll.kernel32
+        handle = msvcrt.get_osfhandle(stream.fileno())
+        mode = ctypes.c_uint32()
+        if not kernel32.GetConsoleMode(handle, ctypes.byref(mode)):
+            return False
+        return bool(kernel32.SetConsoleMode(handle, mode.value | 0x0004))  # VIRTUAL_TERMINAL_PROCESSING
+    except (AttributeError, OSError, ValueError):
+        return False
 
 
 def _status_words(topic: TopicResult) -> str:
@@ -94,9 +112,17 @@ def next_steps(run: Run, course: Manifest, style: Style, hints_seen: dict) -> li
     topic = todo[0]
     info = course.get(topic.id)
     seen = hints_seen.get(topic.id, 0)
-    hint = (f"Stuck? `python -m grader --hint {topic.id}` shows hint {seen + 1} of {len(info.hints)}."
-            if seen < len(info.hints) else
-            f"You have seen all {len(info.hints)} hints: `python -m grader --hint {topic.id}` shows them again.")
+    first = topic.first_failure
+    keyed = (info.hint_about(first.name) if first and topic.status != "not_started"
+             and first.kind not in ("resource leak", "after the test") else None)
+    if keyed:
+        hint = (f"Stuck? Hint {keyed} of {len(info.hints)} is about this failure: "
+                f"`python -m grader --hint {topic.id} {keyed}`.")
+    elif seen < len(info.hints):
+        hint = f"Stuck? `python -m grader --hint {topic.id}` shows hint {seen + 1} of {len(info.hints)}."
+    else:
+        hint = (f"You have seen all {len(info.hints)} hints: "
+                f"`python -m grader --hint {topic.id}` shows them again.")
     lines = [
         style(f"Next: {topic.id} - {info.title} (notes {info.seed})", "bold"),
         f"  {topic.passed} of {len(topic.tests)} tests pass. Concept: {info.concept}.",

@@ -121,6 +121,9 @@ def static_problems() -> list[str]:
         for name in t.weights:
             if name not in names:
                 problems.append(f"{t.id}: manifest weight for '{name}', which tests/test_{t.id}.py lacks")
+        for name in t.hint_for:
+            if name not in names:
+                problems.append(f"{t.id}: manifest hint_for names '{name}', which tests/test_{t.id}.py lacks")
         vdir = VARIANTS / t.id
         for variant in sorted(vdir.glob("*.py")) if vdir.is_dir() else []:
             bug, caught = variant_claims(variant)

@@ -7,6 +7,7 @@ a student's submission through the real grader; each named test must not pass.
 from __future__ import annotations
 
 import functools
+import re
 import shutil
 from concurrent.futures import ThreadPoolExecutor
 
@@ -16,6 +17,11 @@ from helpers import by_name, grade
 from grader import manifest, runner, selfcheck
 
 VARIANTS = sorted(selfcheck.VARIANTS.glob("*/*.py"))
+# What a student-facing failure message must never be, and must always contain.
+BARE = re.compile(r"^\s*assert |^\s*\+\s+where |^E\s", re.M)
+EXPECTED = re.compile(r"\b(expected|expect|should|must|needs? to|wanted|instead of)\b", re.I)
+ACTUAL = re.compile(r"\b(got|returned|came back|received|raised|but|instead|never|only|took|left|"
+                    r"still|found|saw|gave|produced|died|answered|sent|read|wrote)\b", re.I)
 PARALLEL = 3  # grader runs at once: the machine has 2 cores, and most variants wait on bounds
 
 
@@ -64,7 +70,15 @@ def test_variant_is_caught(variant, variant_results):
     missed = [name for name in caught_by if tests[name]["status"] == "passed"]
     assert not missed, f"{_id(variant)} ({bug}) passed {missed}"
     assert result["exit_code"] == 1
+    info = manifest.load().get(topic)
+    sections = re.findall(r"\b\d+\.\d+\b", info.seed)
     for name in caught_by:
-        message = tests[name]["message"]
-        assert message.strip(), f"{name} failed on {_id(variant)} without a message"
-        assert not message.lstrip().startswith("assert "), f"{name}: a bare assertion: {message[:200]}"
+        test = tests[name]
+        message = test["message"]
+        where = f"{name} on {_id(variant)} ({test['status']})"
+        assert message.strip(), f"{where}: no message"
+        assert not BARE.search(message), f"{where}: a bare assertion: {message[:300]}"
+        assert any(s in message for s in sections), f"{where}: names no section of the notes: {message[:300]}"
+        if test["status"] == "failed":  # the suite's own words: what came back against what was expected
+            assert EXPECTED.search(message), f"{where}: says nothing of what was expected: {message[:300]}"
+            assert ACTUAL.search(message), f"{where}: says nothing of what came back: {message[:300]}"
