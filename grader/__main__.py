@@ -33,6 +33,11 @@ from grader import (classroom, exitcodes, formats, hints, integrity, manifest, p
 from grader.results import Run, TopicResult
 
 
+def default_jobs() -> int:
+    """Two topics at a time where there are two cores: most suites wait on sockets half the time."""
+    return min(2, os.cpu_count() or 1)
+
+
 def main_parser(prog: str | None = None) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog=prog or "python -m grader",
@@ -53,8 +58,9 @@ def main_parser(prog: str | None = None) -> argparse.ArgumentParser:
     parser.add_argument("--list", action="store_true", help="list the topics in order, with points")
     parser.add_argument("--hint", nargs="+", metavar="TOPIC",
                         help="reveal the next hint for TOPIC; `--hint TOPIC N` shows hint N")
-    parser.add_argument("-j", "--jobs", type=int, default=1, metavar="N",
-                        help="grade up to N topics at the same time (default 1)")
+    parser.add_argument("-j", "--jobs", type=int, default=default_jobs(), metavar="N",
+                        help="grade up to N topics at the same time (default: 2 on a machine with "
+                        "2 cores or more, else 1)")
     parser.add_argument("-v", "--verbose", action="store_true",
                         help="show every failing test's message and pytest's own output")
     mode = parser.add_mutually_exclusive_group()

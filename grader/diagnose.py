@@ -18,7 +18,6 @@ import sys
 import threading
 import traceback
 
-import pytest
 
 from grader import locktrack, target
 from grader.results import Verdict
@@ -131,12 +130,18 @@ def _classify(chain, exc, phase) -> tuple[Verdict, str, str]:
     for e in chain:
         if isinstance(e, ResourceWarning):
             return Verdict.FAILED, "resource leak", cap(_resource(str(e)))
-    if isinstance(exc, (AssertionError, pytest.fail.Exception)):
+    if isinstance(exc, AssertionError) or _is_pytest_fail(exc):
         text = _first_line(exc.args[0] if exc.args else exc)
         if phase == "teardown":
             return Verdict.FAILED, "after the test", cap(text)
         return Verdict.FAILED, "wrong result", cap(text or "an assertion failed")
     return Verdict.ERROR, "exception", cap(_exception(chain))
+
+
+def _is_pytest_fail(exc: BaseException) -> bool:
+    """pytest.fail()'s exception, without importing pytest in the grader's own process."""
+    pytest = sys.modules.get("pytest")
+    return pytest is not None and isinstance(exc, pytest.fail.Exception)
 
 
 def _resource(text: str) -> str:

@@ -68,7 +68,7 @@ import time
 import weakref
 
 POLL = 0.05          # seconds between deadlock checks while blocked
-CYCLE_GRACE = 0.5    # a cycle through a plain Lock must last this long
+CYCLE_GRACE = 0.25   # a cycle through a plain Lock must last this long (a third thread may release it)
 
 _real_Lock = _thread.allocate_lock
 _real_RLock = _thread.RLock
