@@ -284,7 +284,7 @@ def describe_hang(seconds: float, main_frame, cpu_before: dict, cpu_total: float
         label = "the test's thread" if thread is threading.main_thread() else f"thread '{thread.name}'"
         spent = cpu_after.get(thread.native_id, 0.0) - cpu_before.get(thread.native_id, 0.0)
         text = _line(student[0])
-        if spent > 0.25 * seconds:  # a share of a loaded core still counts
+        if spent > 0.1 * seconds:  # a blocked call uses none; a spinning thread on a loaded machine gets little
             kinds.append("busy loop")
             lines.append(f"{label} kept the CPU busy ({spent:.1f} s of CPU) at {text}")
         elif (os.path.basename(innermost.f_code.co_filename) in _SOCKET_FILES

@@ -43,7 +43,8 @@ Edit the files in `exercises/`: each starts with a docstring that explains
 the task; replace every `# TODO`. Then:
 
 - `python -m grader framing` grades one topic, `python -m grader` all of them;
-- `python -m grader --hint framing` shows the next hint for a topic;
+- `python -m grader --hint framing` shows the next hint for a topic; when the
+  report says "Hint 2 of 4 is about this failure", `--hint framing 2` shows it;
 - `python -m grader -v framing` shows every failing test in full;
 - `python -m grader --watch` regrades a topic each time you save its file;
 - `python -m grader --repeat 10 locks` reruns a topic with forced thread

@@ -39,6 +39,8 @@ from grader.results import Verdict
 _fd = int(os.environ.get("GRADER_EVENTS_FD", "-1"))
 if _fd >= 0:
     os.set_inheritable(_fd, False)
+elif os.environ.get("GRADER_EVENTS_FILE"):  # Windows: no pipe to inherit (grader/runner.py)
+    _fd = os.open(os.environ["GRADER_EVENTS_FILE"], os.O_WRONLY | os.O_APPEND | getattr(os, "O_BINARY", 0))
 _stacks = None
 _course = None
 _outcome: dict[str, tuple] = {}  # nodeid -> (verdict, kind, message) of its first failure

@@ -62,6 +62,11 @@ def workers() -> set[int]:
 
 
 def kill_group(pgid: int) -> None:
+    if not hasattr(os, "killpg"):  # Windows: the process and its descendants
+        import subprocess
+
+        subprocess.run(["taskkill", "/F", "/T", "/PID", str(pgid)], capture_output=True)
+        return
     try:
         os.killpg(pgid, signal.SIGKILL)
     except (ProcessLookupError, PermissionError, OSError):

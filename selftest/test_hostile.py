@@ -240,3 +240,13 @@ def test_missing_optional_extra_leaves_the_topic_out(gallery):
     # every other topic's points, not the 5 of needs_extra
     expected = 14 + 6 + (1 if _process_limit() else 0)
     assert gallery["max_score"] == expected
+
+
+def test_events_through_a_file_give_the_same_verdicts(gallery, course, tmp_path, monkeypatch):
+    """Windows has no pipe to pass to the child: there the events go through a file
+    (grader/runner.py EventFile). GRADER_EVENTS=file takes that path here."""
+    monkeypatch.setenv("GRADER_EVENTS", "file")
+    topics = ["gil_spin", "exit_in_test", "swallow", "import_hang"]
+    run = grade(*topics, "-j", "4", course=course, tmp=tmp_path)
+    for topic in topics:
+        assert _verdicts(run, topic) == _verdicts(gallery, topic), topic

@@ -191,13 +191,47 @@ def receive_all(mod, sock, payloads: list[bytes], how: str) -> None:
         recv_expecting(mod, sock, want, b"".join(frames[i + 1:]), i + 1, how)
 
 
+class _Spinning(BaseException):
+    """recv() kept returning b'' (a BaseException: `except Exception` must not hide it)."""
+
+
+class EmptyReadCounter:
+    """Stands in for a socket whose peer has closed: recv() gives b'' at once, every
+    time, so a loop that never checks for b'' spins. After SPIN empty reads in a row
+    the test stops it and says so, instead of waiting for the grader's time-out."""
+
+    SPIN = 1000
+
+    def __init__(self, sock):
+        self._sock, self.empty = sock, 0
+
+    def recv(self, n, *flags):
+        data = self._sock.recv(n, *flags)
+        self.empty = 0 if data else self.empty + 1
+        if self.empty >= self.SPIN:
+            raise _Spinning()
+        return data
+
+    def __getattr__(self, name):
+        return getattr(self._sock, name)
+
+
+def spin_message(call: str) -> str:
+    return (f"{call}: recv() returned b'' {EmptyReadCounter.SPIN} times in a row and your loop "
+            f"kept calling it. Once the peer has closed, recv() returns b'' at once, every time: "
+            f"a loop that does not check for b'' spins for ever. It should stop there and raise "
+            f"ConnectionError. {SEE}")
+
+
 def expect_connection_error(mod, sock, what: str, length: int) -> None:
     """recv_msg(sock) must raise ConnectionError: the peer closed inside a message."""
     head = f"The peer sent {what}, then closed the connection; recv_msg()"
     try:
-        got = mod.recv_msg(sock)
+        got = mod.recv_msg(EmptyReadCounter(sock))
     except ConnectionError:
         return
+    except _Spinning:
+        pytest.fail(spin_message(head), pytrace=False)
     except struct.error as exc:
         pytest.fail(f"{head} crashed with struct.error({exc}) unpacking a short header. A "
                     f"close inside a message is a broken message: it should raise ConnectionError "
@@ -394,7 +428,9 @@ def test_recv_exactly_raises_when_peer_closes_early(mod):
             a.shutdown(socket.SHUT_WR)
             head = (f"The peer sent {size(len(sent))} and closed; recv_exactly(sock, {n})")
             try:
-                got = mod.recv_exactly(b, n)
+                got = mod.recv_exactly(EmptyReadCounter(b), n)
+            except _Spinning:
+                pytest.fail(spin_message(head), pytrace=False)
             except ConnectionError as exc:
                 text = str(exc)
                 if str(len(sent)) not in text or str(n) not in text:
