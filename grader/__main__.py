@@ -206,7 +206,7 @@ def _grade(course, topics, folder, args, style, out) -> int:
                 print(f"\n{topic.id}:", file=out)
                 print("\n".join(lines), file=out)
     print(file=out)
-    print("\n".join(report.next_steps(run, course, style, hints.seen())), file=out)
+    print("\n".join(report.next_steps(run, course, style, hints.seen(), args.submission)), file=out)
     if broken:
         for topic in run.topics:
             if topic.problem:

@@ -104,7 +104,9 @@ def failures(topic: TopicResult, everything: bool) -> list[str]:
     return out
 
 
-def next_steps(run: Run, course: Manifest, style: Style, hints_seen: dict) -> list[str]:
+def next_steps(run: Run, course: Manifest, style: Style, hints_seen: dict,
+               submission: str | None = None) -> list[str]:
+    """What to do next. `submission`: the folder graded with --submission, if any."""
     todo = [t for t in run.topics if t.status not in ("passed", "unavailable")]
     skipped = [f"  {t.id}: {t.unavailable}" for t in run.topics if t.unavailable]
     if not todo:
@@ -128,9 +130,11 @@ def next_steps(run: Run, course: Manifest, style: Style, hints_seen: dict) -> li
         f"  {topic.passed} of {len(topic.tests)} tests pass. Concept: {info.concept}.",
     ]
     if topic.status == "not_started":
-        lines.append(f"  Open exercises/{topic.id}.py, read its docstring, and replace each TODO.")
+        lines.append(f"  Open {submission or 'exercises'}/{topic.id}.py, read its docstring, "
+                     "and replace each TODO.")
     else:
         lines.append("  What to fix first:")
         lines.extend(failures(topic, everything=False))
-    lines.append(f"  Then run `python -m grader {topic.id}`. {hint}")
+    again = f" --submission {submission}" if submission else ""
+    lines.append(f"  Then run `python -m grader {topic.id}{again}`. {hint}")
     return lines
