@@ -30,22 +30,20 @@ import gc
 import logging
 import os
 import re
-import socket
 import threading
 import time
 import warnings
 
 import pytest
 
-from support.http import HTTPServer, Response
-from support.net import BOUND
+from support.http import GIVE_UP, CountingGate, HTTPServer, Response
+from support.net import BOUND, refused_port
 
 TOPIC = "async_io"
 
 SEE = "See 9.25 5 协程 (gevent's joinall, and asyncio, its modern form)"
 SLOW = 1.0      # seconds one step of a task may hold the loop before it counts as blocking
 HANG = 3.0      # seconds to wait for something a correct program does at once
-GIVE_UP = 3.0   # seconds a CountingGate waits for the other requests
 NAP = 2         # seconds the 'sleep' command asks the server to wait
 
 
@@ -199,37 +197,6 @@ def _text(exc) -> str:
     return text if len(text) < 400 else text[:400] + "..."
 
 
-class CountingGate(threading.Event):
-    """An HTTPServer gate that opens by itself once `n` requests wait at the same time.
-
-    If they do not all come within `give_up` seconds of one another, it opens
-    anyway, for good (a sequential client then finishes, and the test can say
-    why it failed). `on_all`, if given, is called once, when the n-th arrives;
-    with hold=True the gate then stays shut (until set() or give_up).
-    """
-
-    def __init__(self, n: int, give_up: float = GIVE_UP, on_all=None, hold: bool = False):
-        super().__init__()
-        self.n = n
-        self.give_up = give_up
-        self.on_all = on_all
-        self.hold = hold
-        self.arrived = 0
-        self._count = threading.Lock()
-
-    def wait(self, timeout=None):
-        with self._count:
-            self.arrived += 1
-            everyone = self.arrived == self.n
-        if everyone:
-            if not self.hold:
-                self.set()
-            if self.on_all is not None:
-                self.on_all()
-        limit = self.give_up if timeout is None else min(self.give_up, timeout)
-        if not super().wait(limit):
-            self.set()  # gave up: let everyone through from now on
-        return True
 # --- end of candidate -------------------------------------------------------------------
 
 
@@ -443,21 +410,10 @@ def test_stop_closes_connections_and_leaves_no_tasks(mod):
 
 # --- fetching ------------------------------------------------------------------------------
 
-@contextlib.contextmanager
-def http_server(routes, gate=None, dribble=None):
-    server = HTTPServer(routes, gate=gate, dribble=dribble).start()
-    try:
-        yield server
-    finally:
-        if gate is not None:
-            gate.set()
-        server.stop()
-
-
 def test_fetch_returns_status_and_body(mod):
     body = "你好, asyncio\n".encode("utf-8") * 50
     routes = {"/": Response(200, body)}
-    with http_server(routes, dribble=7) as server:
+    with HTTPServer(routes, dribble=7) as server:
         url, missing = server.url("/"), server.url("/missing")
 
         async def scenario():
@@ -488,7 +444,7 @@ def test_fetch_all_runs_requests_at_once(mod):
     paths = ["/a", "/b", "/c", "/d"]
     routes = {p: Response(200, f"page {p}".encode()) for p in paths}
     gate = CountingGate(len(paths))
-    with http_server(routes, gate=gate) as server:
+    with HTTPServer(routes, gate=gate) as server:
         urls = [server.url(p) for p in paths]
 
         async def scenario():
@@ -520,33 +476,28 @@ def test_fetch_all_times_out_slow_requests(mod):
         return Response(200, b"too late")
 
     routes = {"/fast": Response(200, b"fast"), "/slow": slow, "/also": Response(200, b"also")}
-    refused = socket.socket()  # bound, not listening: connecting to it is refused
-    refused.bind(("127.0.0.1", 0))
     timeout = 1.0
-    try:
-        with http_server(routes) as server:
-            dead = f"http://127.0.0.1:{refused.getsockname()[1]}/"
-            urls = [server.url("/fast"), server.url("/slow"), dead, server.url("/also")]
+    with refused_port() as dead_port, HTTPServer(routes) as server:
+        dead = f"http://127.0.0.1:{dead_port}/"
+        urls = [server.url("/fast"), server.url("/slow"), dead, server.url("/also")]
 
-            async def scenario():
-                try:
-                    return await asyncio.wait_for(mod.fetch_all(urls, timeout), HANG)
-                except (TimeoutError, asyncio.TimeoutError):
-                    pass  # (TimeoutError is an OSError: this clause comes first)
-                except (OSError, ValueError) as exc:  # one request's failure, raised
-                    return exc
-                pytest.fail(f"fetch_all([/fast, /slow, <refused port>, /also], timeout="
-                            f"{timeout}) was still waiting after {HANG:.0f} s. /slow never "
-                            f"answers: each request must give up after `timeout` seconds "
-                            f"(asyncio.wait_for(..., timeout)) and its place in the results "
-                            f"holds the TimeoutError. {SEE}.", pytrace=False)
-
+        async def scenario():
             try:
-                results = run_async(scenario, f"fetch_all(4 URLs, timeout={timeout})")
-            finally:
-                release.set()
-    finally:
-        refused.close()
+                return await asyncio.wait_for(mod.fetch_all(urls, timeout), HANG)
+            except (TimeoutError, asyncio.TimeoutError):
+                pass  # (TimeoutError is an OSError: this clause comes first)
+            except (OSError, ValueError) as exc:  # one request's failure, raised
+                return exc
+            pytest.fail(f"fetch_all([/fast, /slow, <refused port>, /also], timeout="
+                        f"{timeout}) was still waiting after {HANG:.0f} s. /slow never "
+                        f"answers: each request must give up after `timeout` seconds "
+                        f"(asyncio.wait_for(..., timeout)) and its place in the results "
+                        f"holds the TimeoutError. {SEE}.", pytrace=False)
+
+        try:
+            results = run_async(scenario, f"fetch_all(4 URLs, timeout={timeout})")
+        finally:
+            release.set()
     shown = "fetch_all([/fast, /slow, <refused port>, /also], timeout=1.0)"
     if isinstance(results, BaseException):
         pytest.fail(f"{shown} raised {type(results).__name__}: {results}, and so returned none of "
@@ -577,7 +528,7 @@ def test_cancelling_fetch_all_closes_everything(mod):
     routes = {p: Response(200, b"late") for p in paths}
     state = {}
     gate = CountingGate(len(paths), give_up=BOUND, on_all=lambda: state["on_all"](), hold=True)
-    with http_server(routes, gate=gate) as server:
+    with HTTPServer(routes, gate=gate) as server:
         urls = [server.url(p) for p in paths]
 
         async def scenario():

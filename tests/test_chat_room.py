@@ -27,6 +27,7 @@ import pytest
 
 from support import net, servers, threads
 from support.threads import Stuck, run_threads
+from support.student import fail
 
 TOPIC = "chat_room"
 
@@ -58,9 +59,6 @@ CLIENT = ("The client keeps a bytearray of what it has received and not yet retu
           "'\\n' is in the buffer. " + SEE)
 
 
-def fail(msg: str):
-    """Fail with a message for the student, without the chain of exceptions behind it."""
-    raise pytest.fail.Exception(msg, pytrace=False) from None
 
 
 def welcome(nick):

@@ -20,11 +20,11 @@ from __future__ import annotations
 
 import threading
 
-import pytest
 
 from support import races
 from support.net import BOUND
 from support.threads import Crowd, run_threads
+from support import student
 
 TOPIC = "events"
 
@@ -40,11 +40,9 @@ TWO_EVENTS = ("Use two Events, one per announcement (start_signal, home_signal),
               "clear() them")
 
 
+
 def fail(msg: str):
-    """Fail with a message for the student, without the chain of exceptions behind it."""
-    if "9.25 2" not in msg:
-        msg += f" {EVENT}."
-    raise pytest.fail.Exception(msg, pytrace=False) from None
+    student.fail(msg, f" {EVENT}.", unless=r"9\.25\ 2")
 
 
 # --- helpers -------------------------------------------------------------------

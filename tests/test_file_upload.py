@@ -25,10 +25,10 @@ import random
 import socket
 import struct
 
-import pytest
 
 from support import net, prereq, servers
 from support.threads import Stuck, in_background, run_threads
+from support.student import fail
 
 TOPIC = "file_upload"
 
@@ -59,8 +59,6 @@ PROTOCOL = ("The reply must be one framing message holding the JSON {\"ok\": tru
             "文件上传).")
 
 
-def fail(msg: str):
-    raise pytest.fail.Exception(msg, pytrace=False) from None
 
 
 def sha(data: bytes) -> str:

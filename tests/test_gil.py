@@ -27,7 +27,6 @@ from __future__ import annotations
 import contextlib
 import gc
 import os
-import re
 import socket
 import threading
 import time
@@ -37,6 +36,7 @@ import pytest
 
 from grader import leaks
 from support.net import BOUND, HOST, listener
+from support import student
 
 TOPIC = "gil"
 
@@ -54,11 +54,9 @@ IO_MEET = 3.0   # s the rendezvous waits for all I/O jobs (threads start in micr
 CPU_MEET = 8.0  # s the rendezvous waits for all CPU jobs (spawned processes start in ~2 s when loaded)
 
 
+
 def fail(msg: str):
-    """Fail with a message for the student; it always names a section of the notes."""
-    if not re.search(r"\b9\.(19|20|22) ", msg):
-        msg += " " + SEE
-    raise pytest.fail.Exception(msg, pytrace=False) from None
+    student.fail(msg, " " + SEE, unless=r"\b9\.(19|20|22) ")
 
 
 def short(value, limit: int = 120) -> str:

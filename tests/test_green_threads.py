@@ -18,10 +18,8 @@ without gevent and greenlet the suite is skipped.
 """
 from __future__ import annotations
 
-import contextlib
 import json
 import os
-import socket
 import subprocess
 import sys
 import threading
@@ -29,8 +27,8 @@ import threading
 import pytest
 
 from grader import target
-from support.http import HTTPServer, Response
-from support.net import BOUND
+from support.http import GIVE_UP, CountingGate, HTTPServer, Response
+from support.net import BOUND, refused_port
 
 greenlet = pytest.importorskip("greenlet", reason='needs the extra: python -m pip install -e ".[green]"')
 pytest.importorskip("gevent", reason='needs the extra: python -m pip install -e ".[green]"')
@@ -39,38 +37,9 @@ TOPIC = "green_threads"
 
 SEE = "See 9.25 5 协程 (greenlet, gevent)"
 SUB_BOUND = 8.0  # seconds for the child Python: start, import gevent, crawl (under the 10 s limit)
-GIVE_UP = 3.0    # seconds the gate waits for all requests before letting them through anyway
 MARK = "@@RESULT@@ "
 
 
-# --- candidate for tests/support (shared with test_async_io.py) -----------------------
-
-class CountingGate(threading.Event):
-    """An HTTPServer gate that opens by itself once `n` requests wait at the same time.
-
-    If they do not all come within `give_up` seconds of one another, it opens
-    anyway, for good (a sequential client then finishes, and the test can say
-    why it failed).
-    """
-
-    def __init__(self, n: int, give_up: float = GIVE_UP):
-        super().__init__()
-        self.n = n
-        self.give_up = give_up
-        self.arrived = 0
-        self._count = threading.Lock()
-
-    def wait(self, timeout=None):
-        with self._count:
-            self.arrived += 1
-            everyone = self.arrived == self.n
-        if everyone:
-            self.set()
-        limit = self.give_up if timeout is None else min(self.give_up, timeout)
-        if not super().wait(limit):
-            self.set()
-        return True
-# --- end of candidate -------------------------------------------------------------------
 
 
 # --- ping-pong ------------------------------------------------------------------------------
@@ -265,23 +234,12 @@ def show(results) -> str:
     return "[" + ", ".join(out) + "]"
 
 
-@contextlib.contextmanager
-def http_server(routes, gate=None):
-    server = HTTPServer(routes, gate=gate).start()
-    try:
-        yield server
-    finally:
-        if gate is not None:
-            gate.set()
-        server.stop()
-
-
 def test_crawl_fetches_concurrently(mod):
     no_patching_on_import(mod)
     paths = ["/python", "/yahoo", "/github"]
     routes = {p: Response(200, f"page {p}\n".encode() * 20) for p in paths}
     gate = CountingGate(len(paths))
-    with http_server(routes, gate) as server:
+    with HTTPServer(routes, gate=gate) as server:
         urls = [server.url(p) for p in paths]
         out = run_crawl(urls, BOUND, f"crawl(<{len(urls)} URLs>, {BOUND:.0f})")
         peak = server.peak_in_flight
@@ -323,20 +281,15 @@ def test_crawl_reports_failures_in_place(mod):
         return Response(200, b"too late")
 
     routes = {"/fast": Response(200, b"fast"), "/slow": slow, "/gone": Response(404, b"gone")}
-    refused = socket.socket()  # bound, not listening: connecting to it is refused
-    refused.bind(("127.0.0.1", 0))
     timeout = 1.0
-    try:
-        with http_server(routes) as server:
-            urls = [server.url("/fast"), server.url("/slow"),
-                    f"http://127.0.0.1:{refused.getsockname()[1]}/", server.url("/gone")]
-            try:
-                out = run_crawl(urls, timeout, f"crawl([/fast, /slow, <refused port>, /gone], "
-                                               f"timeout={timeout})")
-            finally:
-                release.set()
-    finally:
-        refused.close()
+    with refused_port() as dead_port, HTTPServer(routes) as server:
+        urls = [server.url("/fast"), server.url("/slow"),
+                f"http://127.0.0.1:{dead_port}/", server.url("/gone")]
+        try:
+            out = run_crawl(urls, timeout, f"crawl([/fast, /slow, <refused port>, /gone], "
+                                           f"timeout={timeout})")
+        finally:
+            release.set()
     results = out["results"]
     shown = f"crawl([/fast, /slow, <refused port>, /gone], timeout={timeout})"
     if not isinstance(results, list) or len(results) != 4:

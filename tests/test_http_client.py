@@ -17,15 +17,12 @@ with its own socket timeout and a sentence, not with the grader's timeout.
 from __future__ import annotations
 
 import contextlib
-import os
 import random
-import traceback
 
-import pytest
 
-from grader import target
 from support.http import HTTPServer, Response
 from support.net import split_reads
+from support.student import fail, where
 
 TOPIC = "http_client"
 
@@ -52,20 +49,10 @@ INCOMPLETE = ("The server sent a complete, valid response and closed the connect
               "passes, it is the reading. " + SEE)
 
 
-def fail(msg: str):
-    """Fail with a message for the student, without the chain of exceptions behind it."""
-    raise pytest.fail.Exception(msg, pytrace=False) from None
 
 
 # --- calling the student's code ------------------------------------------------
 
-def where(exc: BaseException) -> str:
-    """' at http_client.py:42 in get(): `line`' for the student's innermost frame, or ''."""
-    frames = [f for f in traceback.extract_tb(exc.__traceback__) if target.is_student_file(f.filename)]
-    if not frames:
-        return ""
-    f = frames[-1]
-    return f" at {os.path.basename(f.filename)}:{f.lineno} in {f.name}(): `{(f.line or '').strip()}`"
 
 
 def call(doing: str, func, *args, hint: str = "", server: HTTPServer | None = None,

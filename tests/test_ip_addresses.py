@@ -14,7 +14,7 @@ from __future__ import annotations
 import ipaddress
 import random
 
-import pytest
+from support.student import fail
 
 TOPIC = "ip_addresses"
 
@@ -34,8 +34,6 @@ RULES = ("The exact rules are in the docstring of exercises/ip_addresses.py; see
 
 # --- helpers ---------------------------------------------------------------------------
 
-def fail(msg: str):
-    raise pytest.fail.Exception(msg, pytrace=False) from None
 
 
 def attempt(fn, *args):

@@ -21,7 +21,7 @@ import random
 import re
 import struct
 
-import pytest
+from support import student
 
 TOPIC = "packets"
 
@@ -208,11 +208,9 @@ def random_options(rng: random.Random, words: int) -> bytes:
 
 # --- helpers for messages ------------------------------------------------------------------
 
+
 def fail(msg: str):
-    """Fail with a message for the student; it always names the section of the notes."""
-    if "9.26 1" not in msg:
-        msg += " " + SEE
-    raise pytest.fail.Exception(msg, pytrace=False) from None
+    student.fail(msg, " " + SEE, unless=r"9\.26\ 1")
 
 
 def attempt(fn, *args, **kwargs):

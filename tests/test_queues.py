@@ -26,11 +26,11 @@ import queue
 import threading
 import time
 
-import pytest
 
 from support import races
 from support.net import BOUND
 from support.threads import Crowd, run_threads
+from support import student
 
 TOPIC = "queues"
 
@@ -43,11 +43,9 @@ SENTINEL = ("A consumer blocked in q.get() only wakes up for an item: put one se
             "thread after that")
 
 
+
 def fail(msg: str):
-    """Fail with a message for the student, without the chain of exceptions behind it."""
-    if "9.25 3" not in msg:
-        msg += f" {QUEUE}."
-    raise pytest.fail.Exception(msg, pytrace=False) from None
+    student.fail(msg, f" {QUEUE}.", unless=r"9\.25\ 3")
 
 
 @contextlib.contextmanager

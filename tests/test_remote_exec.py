@@ -25,10 +25,10 @@ import socket
 import struct
 import sys
 
-import pytest
 
 from support import net, prereq, servers, threads
 from support.threads import in_background
+from support.student import fail
 
 RUNNING_ADVICE = "A handler still running a command returns within the command timeout."
 TOPIC = "remote_exec"
@@ -60,8 +60,6 @@ PROTOCOL = ("The reply is three framing messages: the JSON header {\"status\": .
             "9.19 2 远程执行命令).")
 
 
-def fail(msg: str):
-    raise pytest.fail.Exception(msg, pytrace=False) from None
 
 
 def req(argv) -> bytes:

@@ -15,10 +15,10 @@ import contextlib
 import socket
 import threading
 
-import pytest
 
 from support import net
 from support.probes import idle_client_probe, rendezvous_probe
+from support.student import fail
 
 TOPIC = "socket_server"
 
@@ -47,9 +47,6 @@ STOPPING = ("stop_server() must call server.shutdown() (serve_forever() returns)
             "the serving thread. " + SEE)
 
 
-def fail(msg: str):
-    """Fail with a message for the student, without the chain of exceptions behind it."""
-    raise pytest.fail.Exception(msg, pytrace=False) from None
 
 
 def shutdown_quietly(sock: socket.socket) -> None:

@@ -14,10 +14,10 @@ import threading
 import time
 import types
 
-import pytest
 
 from support import net, servers, threads
 from support.threads import Stuck, run_threads
+from support.student import fail
 
 TOPIC = "tcp_server"
 
@@ -36,9 +36,6 @@ CLOSING = ("When a conversation ends, close the client's socket (conn.close(), l
            "every connection still open. See 8.18 1.2.2.")
 
 
-def fail(msg: str):
-    """Fail with a message for the student, without the chain of exceptions behind it."""
-    raise pytest.fail.Exception(msg, pytrace=False) from None
 
 
 # --- candidate for tests/support ---------------------------------------------

@@ -21,12 +21,11 @@ from __future__ import annotations
 import contextlib
 import itertools
 import random
-import re
 import socket
 
-import pytest
 
 from support.net import BOUND, fragmenting, tcp_pair, wait_buffered
+from support import student
 
 TOPIC = "text_encoding"
 
@@ -48,11 +47,9 @@ LINES = ["hi 世界", "你好，朋友 👋🏽", "", "last 🎉"]
 DATA = TEXT.encode("utf-8")
 
 
+
 def fail(msg: str):
-    """Fail with a message for the student; it always names a section of the notes."""
-    if not re.search(r"\b9\.(19|20|22) ", msg):
-        msg += " " + SEE
-    raise pytest.fail.Exception(msg, pytrace=False) from None
+    student.fail(msg, " " + SEE, unless=r"\b9\.(19|20|22) ")
 
 
 def hexs(data: bytes, limit: int = 16) -> str:

@@ -24,10 +24,10 @@ import sys
 import threading
 import time
 
-import pytest
 
 from grader import target
 from support.net import BOUND
+from support import student
 
 TOPIC = "thread_basics"
 
@@ -44,11 +44,9 @@ RENDEZVOUS = 3.0  # s the controller waits for all tasks to be waiting at once
 EXIT_BOUND = 5.0  # s the child program may take to start, tick and exit
 
 
+
 def fail(msg: str):
-    """Fail with a message for the student; it always names a section of the notes."""
-    if not re.search(r"\b9\.(19|20|22) ", msg):
-        msg += " " + THREADS
-    raise pytest.fail.Exception(msg, pytrace=False) from None
+    student.fail(msg, " " + THREADS, unless=r"\b9\.(19|20|22) ")
 
 
 def short(value, limit: int = 120) -> str:

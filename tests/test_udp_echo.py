@@ -18,23 +18,21 @@ says so.
 from __future__ import annotations
 
 import contextlib
-import os
 import re
 import select
 import socket
 import sys
 import threading
 import time
-import traceback
 import types
 
-import pytest
 
 from grader import target
 from support import servers, threads
 from support.net import HOST
 from support.threads import Stuck, run_threads
 from support.udp import LossyRelay
+from support.student import fail, where
 
 TOPIC = "udp_echo"
 
@@ -60,18 +58,8 @@ ROBUST = ("Anyone can send anything to a UDP port. Decode and split inside a try
           "loop goes on to the next one. " + SEE)
 
 
-def fail(msg: str):
-    """Fail with a message for the student, without the chain of exceptions behind it."""
-    raise pytest.fail.Exception(msg, pytrace=False) from None
 
 
-def where(exc: BaseException) -> str:
-    """' at udp_echo.py:42 in hello(): `line`' for the student's innermost frame, or ''."""
-    frames = [f for f in traceback.extract_tb(exc.__traceback__) if target.is_student_file(f.filename)]
-    if not frames:
-        return ""
-    f = frames[-1]
-    return f" at {os.path.basename(f.filename)}:{f.lineno} in {f.name}(): `{(f.line or '').strip()}`"
 
 
 def udp_socket(timeout: float = PROMPT) -> socket.socket:

@@ -12,8 +12,9 @@ two sends, cut at byte n (e.g. inside the header). Loopback may still join
 the pieces: to make the *client* see them apart every time, run it inside
 ``support.net.split_reads()``, which caps every recv() of every socket.
 ``gate`` (a threading.Event)
-makes the server hold every response until the test sets it, which lets a
-test prove that requests were in flight at the same time without sleeping.
+makes the server hold every response until the test sets it (stop() sets it),
+which lets a test prove that requests were in flight at the same time without
+sleeping; a CountingGate opens by itself once n requests wait together.
 The connection is closed after each response (``Connection: close``).
 """
 from __future__ import annotations
@@ -23,6 +24,7 @@ import threading
 from dataclasses import dataclass, field
 
 HOST = "127.0.0.1"
+GIVE_UP = 3.0  # seconds a CountingGate waits for the other requests
 REASONS = {200: "OK", 301: "Moved Permanently", 404: "Not Found", 500: "Internal Server Error"}
 
 
@@ -37,6 +39,39 @@ class Response:
         headers = {"Content-Length": str(len(self.body)), "Connection": "close", **self.headers}
         head += [f"{k}: {v}" for k, v in headers.items()]
         return ("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + self.body
+
+
+class CountingGate(threading.Event):
+    """An HTTPServer gate that opens by itself once `n` requests wait at the same time.
+
+    If they do not all come within `give_up` seconds of one another, it opens
+    anyway, for good (a sequential client then finishes, and the test can say
+    why it failed). `on_all`, if given, is called once, when the n-th arrives;
+    with hold=True the gate then stays shut (until set() or give_up).
+    """
+
+    def __init__(self, n: int, give_up: float = GIVE_UP, on_all=None, hold: bool = False):
+        super().__init__()
+        self.n = n
+        self.give_up = give_up
+        self.on_all = on_all
+        self.hold = hold
+        self.arrived = 0
+        self._count = threading.Lock()
+
+    def wait(self, timeout=None):
+        with self._count:
+            self.arrived += 1
+            everyone = self.arrived == self.n
+        if everyone:
+            if not self.hold:
+                self.set()
+            if self.on_all is not None:
+                self.on_all()
+        limit = self.give_up if timeout is None else min(self.give_up, timeout)
+        if not super().wait(limit):
+            self.set()  # gave up: let everyone through from now on
+        return True
 
 
 class HTTPServer:
@@ -132,6 +167,8 @@ class HTTPServer:
 
     def stop(self) -> None:
         self._stopping.set()
+        if self.gate is not None:  # held responses go out, so their threads end
+            self.gate.set()
         try:  # wake accept(): close() alone does not on Linux
             socket.create_connection((HOST, self.port), timeout=1).close()
         except OSError:

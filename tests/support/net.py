@@ -109,6 +109,14 @@ def split_reads(k: int | None = None, seed: int = 0, high: int = 4096):
         socket.socket = original
 
 
+@contextlib.contextmanager
+def refused_port():
+    """A port on 127.0.0.1 that refuses connections (bound, never listening), for the block."""
+    with socket.socket() as sock:
+        sock.bind((HOST, 0))
+        yield sock.getsockname()[1]
+
+
 def connect(port: int, timeout: float = BOUND) -> socket.socket:
     return socket.create_connection((HOST, port), timeout=timeout)
 
